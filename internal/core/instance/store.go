@@ -1,0 +1,25 @@
+package instance
+
+import "context"
+
+// Store persists instances and their lifecycle log. Implementations live in
+// internal/store/<impl> and pass internal/store/storetest.
+type Store interface {
+	// LoadInstances returns every stored instance, terminated ones included.
+	LoadInstances(ctx context.Context) ([]*Instance, error)
+	// CreateInstances stores new instances and their events in one transaction.
+	// An id that exists already is AlreadyExists and nothing is written.
+	CreateInstances(ctx context.Context, insts []*Instance, events []Event) error
+	// UpdateInstance replaces the stored instance whose version equals
+	// inst.Version and appends ev (when not nil) in the same transaction; on
+	// success inst.Version is incremented. A missing instance is NotFound; a
+	// version mismatch is IncorrectState with resource ResInstance and the
+	// store unchanged.
+	UpdateInstance(ctx context.Context, inst *Instance, ev *Event) error
+	// DeleteInstances removes instances (after their retention) and appends a
+	// deleted event for each, in one transaction. Unknown ids are ignored.
+	DeleteInstances(ctx context.Context, ids []string) error
+	// Events returns events with Seq > afterSeq in order, at most limit
+	// (0 = no limit), optionally only those of one instance.
+	Events(ctx context.Context, afterSeq int64, instanceID string, limit int) ([]Event, error)
+}

@@ -1,0 +1,172 @@
+// Package driver is the contract between the core and the things that run
+// instances: a process group on this host today, VMs and containers later.
+//
+// A driver reports facts (running, exited with a status, unknown); the core
+// decides states. Every method is addressed by instance id, takes a context
+// first and is safe to call twice.
+package driver
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Driver runs instances.
+type Driver interface {
+	// Name is the driver's registry name, e.g. "process".
+	Name() string
+	// Capabilities reports what this driver can really do on this host.
+	Capabilities() Capabilities
+	// Create prepares an instance (its runtime directory, its volumes) without
+	// starting it. It is idempotent on spec.ID: a second call returns the same
+	// handle and keeps existing volume data.
+	Create(ctx context.Context, spec Spec) (Handle, error)
+	// Start boots a created (or stopped) instance and returns once its init is
+	// running. Starting a running instance is a no-op.
+	Start(ctx context.Context, id string) error
+	// Stop shuts an instance down. Graceful (the default): signal the guest,
+	// re-signal every SignalInterval, and kill the whole instance when Timeout
+	// runs out. Force: kill now, also while a graceful Stop is under way (the
+	// graceful call then returns too). Stop returns once nothing of the guest
+	// runs any more; stopping a stopped instance is a no-op. Scratch volumes
+	// are wiped by a stop.
+	Stop(ctx context.Context, id string, opts StopOptions) error
+	// Wait blocks until the current run of the instance ends and returns how
+	// it ended. Safe to call from several goroutines; on an instance that is
+	// not running it returns the last exit status at once.
+	Wait(ctx context.Context, id string) (ExitStatus, error)
+	// Status reports the instance's facts now.
+	Status(ctx context.Context, id string) (Status, error)
+	// Destroy stops the instance if needed and removes everything the driver
+	// made for it, including volumes marked DeleteOnTermination. Idempotent.
+	Destroy(ctx context.Context, id string) error
+	// Recover reattaches to an instance after a daemon restart, from the
+	// handle Create returned. The instance may be running or may have exited
+	// while the daemon was away; Status tells which afterwards.
+	Recover(ctx context.Context, h Handle) error
+}
+
+// Capabilities are the optional abilities of a driver on this host.
+type Capabilities struct {
+	// Hibernate: the driver can keep the guest's RAM across stop and start.
+	Hibernate bool `json:"hibernate"`
+	// HibernateNote explains where hibernated RAM lives and what it survives.
+	HibernateNote string `json:"hibernateNote,omitempty"`
+	// ConsoleOutput: the driver keeps the guest's console (ConsoleReader).
+	ConsoleOutput bool `json:"consoleOutput"`
+	// Exec: the driver can run a command in a running guest.
+	Exec bool `json:"exec"`
+	// Isolation names what separates guests ("none", "namespaces", "vm").
+	Isolation string `json:"isolation"`
+}
+
+// ConsoleReader is implemented by drivers that keep console output.
+type ConsoleReader interface {
+	// ConsoleOutput returns the most recent console output, at most max bytes
+	// (the tail), across runs of the instance.
+	ConsoleOutput(ctx context.Context, id string, max int) ([]byte, error)
+}
+
+// Hibernator is implemented by drivers that can keep RAM across a stop.
+type Hibernator interface {
+	// Hibernate suspends the running guest with its memory kept; a later
+	// Start resumes it where it was.
+	Hibernate(ctx context.Context, id string) error
+}
+
+// Spec describes an instance to create.
+type Spec struct {
+	ID       string `json:"id"`
+	Hostname string `json:"hostname"`
+	// Image is what the guest runs.
+	Image Image `json:"image"`
+	// UserData is handed to the guest; the built-in images run it as a script.
+	UserData []byte `json:"userData,omitempty"`
+	// Env is extra environment for the guest's init.
+	Env map[string]string `json:"env,omitempty"`
+	// Resources are the limits of the instance type.
+	VCPUs     int   `json:"vcpus"`
+	MemoryMiB int64 `json:"memoryMiB"`
+	// Volumes are attached in order; the first with Root set is the root volume.
+	Volumes []Volume `json:"volumes"`
+}
+
+// Image says how to boot a guest.
+type Image struct {
+	ID string `json:"id"`
+	// Kind selects the boot recipe: "shell" runs user data with the host's
+	// /bin/sh in the root volume as working directory.
+	Kind string `json:"kind"`
+	// RootFS is the image's root filesystem, for kinds that have one.
+	RootFS string `json:"rootfs,omitempty"`
+}
+
+// Volume is a disk the driver provides to a guest.
+type Volume struct {
+	ID      string `json:"id"`
+	Root    bool   `json:"root,omitempty"`
+	SizeGiB int    `json:"sizeGiB"`
+	// Scratch volumes are instance store: wiped at every stop.
+	Scratch bool `json:"scratch,omitempty"`
+	// DeleteOnTermination: Destroy removes the volume's data.
+	DeleteOnTermination bool `json:"deleteOnTermination"`
+	// MountPath is where the guest sees it (informational for the process driver).
+	MountPath string `json:"mountPath,omitempty"`
+}
+
+// Handle is what the core persists to find an instance again after a restart.
+type Handle struct {
+	ID     string          `json:"id"`
+	Driver string          `json:"driver"`
+	Data   json.RawMessage `json:"data,omitempty"`
+}
+
+// StopOptions tune Stop.
+type StopOptions struct {
+	// Timeout is the grace period before a graceful stop kills the guest.
+	Timeout time.Duration
+	// SignalInterval is how often the stop signal is re-sent (default 10s).
+	SignalInterval time.Duration
+	// Force kills at once, without a signal the guest could handle.
+	Force bool
+}
+
+// DefaultSignalInterval is how often a graceful stop re-sends SIGTERM.
+const DefaultSignalInterval = 10 * time.Second
+
+// State is a driver-level fact about an instance.
+type State string
+
+// Driver states.
+const (
+	StateUnknown  State = "unknown"  // the driver has lost track of it
+	StateCreated  State = "created"  // created, never started, or stopped
+	StateRunning  State = "running"  // its init runs
+	StateExited   State = "exited"   // its last run ended
+	StateNotFound State = "notfound" // no such instance in this driver
+)
+
+// Status is a snapshot of an instance's facts.
+type Status struct {
+	State     State      `json:"state"`
+	Pid       int        `json:"pid,omitempty"`
+	StartedAt time.Time  `json:"startedAt,omitzero"`
+	Exit      ExitStatus `json:"exit,omitzero"`
+}
+
+// ExitStatus says how a run ended.
+type ExitStatus struct {
+	// Code is the init's exit code, -1 when it was killed by a signal or the
+	// status could not be learned (Unknown).
+	Code int `json:"code"`
+	// Signal is the signal that killed init, 0 if none.
+	Signal int `json:"signal,omitempty"`
+	// Killed: the driver killed it (forced stop or grace ran out).
+	Killed bool `json:"killed,omitempty"`
+	// OOMKilled: it ran out of memory.
+	OOMKilled bool `json:"oomKilled,omitempty"`
+	// Unknown: the run ended while nobody watched, so the code is not known.
+	Unknown  bool      `json:"unknown,omitempty"`
+	ExitedAt time.Time `json:"exitedAt,omitzero"`
+}

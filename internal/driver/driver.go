@@ -130,6 +130,10 @@ type StopOptions struct {
 	SignalInterval time.Duration
 	// Force kills at once, without a signal the guest could handle.
 	Force bool
+	// Reboot: the guest is stopped to be started again at once, as a reboot
+	// in place; scratch volumes keep their data (instance store survives a
+	// reboot, not a stop).
+	Reboot bool
 }
 
 // DefaultSignalInterval is how often a graceful stop re-sends SIGTERM.

@@ -59,6 +59,7 @@ const (
 	ResNone          Resource = ""
 	ResInstance      Resource = "instance"
 	ResImage         Resource = "image"
+	ResVolume        Resource = "volume"
 	ResInstanceType  Resource = "instance-type"
 	ResParameter     Resource = "parameter"    // a bad parameter value
 	ResMissing       Resource = "missing"      // a required parameter is absent

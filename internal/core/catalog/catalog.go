@@ -99,7 +99,10 @@ func builtinTypes() []InstanceType {
 		return InstanceType{Name: name, VCPUs: vcpu, MemoryMiB: memMiB, InstanceStorageGiB: store,
 			HibernationSupported: hib, Architecture: "x86_64", CurrentGeneration: true, BurstablePerformance: burst}
 	}
+	m1 := t("m1.small", 1, 1740, 160, false, false) // EC2's default type when none is given
+	m1.CurrentGeneration = false
 	return []InstanceType{
+		m1,
 		t("t2.micro", 1, 1024, 0, true, true),
 		t("t3.nano", 2, 512, 0, true, true),
 		t("t3.micro", 2, 1024, 0, true, true),

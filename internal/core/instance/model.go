@@ -91,6 +91,7 @@ type Volume struct {
 	DeleteOnTermination bool      `json:"deleteOnTermination"`
 	Scratch             bool      `json:"scratch,omitempty"` // instance store
 	AttachTime          time.Time `json:"attachTime"`
+	Tags                []Tag     `json:"tags,omitempty"`
 }
 
 // Instance is the core's record of one instance. Values handed out by the
@@ -160,6 +161,9 @@ func (i *Instance) Clone() *Instance {
 	c.UserData = append([]byte(nil), i.UserData...)
 	c.Tags = append([]Tag(nil), i.Tags...)
 	c.Volumes = append([]Volume(nil), i.Volumes...)
+	for k := range c.Volumes {
+		c.Volumes[k].Tags = append([]Tag(nil), i.Volumes[k].Tags...)
+	}
 	if i.StateReason != nil {
 		r := *i.StateReason
 		c.StateReason = &r

@@ -1,72 +1,331 @@
+// Package instance is the provider-neutral instance lifecycle engine: the
+// state machine, the operations every frontend calls, and the reconcile loop
+// that finishes their work against a driver.
+//
+// Lifecycle calls return at once with the transitional state; the reconcile
+// loop drives the workload and records the final state. Every state change is
+// one store transaction that appends a lifecycle event. The store is the
+// truth; the Service keeps a copy-on-write cache of it for fast reads.
 package instance
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
 
+	"strato/internal/clock"
+	"strato/internal/core/catalog"
+	"strato/internal/driver"
 	"strato/internal/errdefs"
 )
 
-var errTodo = errdefs.New(errdefs.Unsupported, errdefs.ResNone, "", "not implemented yet")
+// Config wires a Service. Store, Driver, Clock and Catalog are required.
+type Config struct {
+	Store   Store
+	Driver  driver.Driver
+	Clock   clock.Clock
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
 
-// Service is the instance lifecycle engine (stub signatures; being implemented).
-type Service struct{}
-
-// Run launches instances for account.
-func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Reservation, error) {
-	return nil, errTodo
+	// StopTimeout is the grace period of a graceful stop (default 2m).
+	StopTimeout time.Duration
+	// SignalInterval is how often a graceful stop re-signals (default 10s).
+	SignalInterval time.Duration
+	// TerminatedRetention is how long terminated instances stay visible (default 1h).
+	TerminatedRetention time.Duration
+	// ResyncInterval is how often the loop re-examines every instance (default 5s).
+	ResyncInterval time.Duration
+	// BootDelay holds every boot in pending this long (test rigs; default 0).
+	BootDelay time.Duration
+	// PrivateCIDR and PublicCIDR are the address pools (defaults 172.31.0.0/16
+	// and 198.18.0.0/15, a range reserved for testing).
+	PrivateCIDR netip.Prefix
+	PublicCIDR  netip.Prefix
+	// MaxInstances caps the non-terminated instances per account (0 = 1000).
+	MaxInstances int
 }
 
-// Describe lists the account's instances matching q (copies), with the next page token.
-func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Instance, string, error) {
-	return nil, "", errTodo
+// Service is the instance lifecycle engine.
+type Service struct {
+	cfg   Config
+	log   *slog.Logger
+	clk   clock.Clock
+	store Store
+	drv   driver.Driver
+	cat   *catalog.Catalog
+
+	mu       sync.RWMutex
+	byID     map[string]*Instance   // published copies; replaced, never mutated
+	seq      map[string]uint64      // creation order, for stable pagination
+	accounts map[string][]*Instance // per account, in creation order
+	tokens   map[string][]string    // account + "\x00" + client token → ids
+	nextSeq  uint64
+	ipam     *ipam
+
+	opLocks  keyedMutex // one operation lock per instance
+	drvLocks keyedMutex // serialises driver work per instance (forced stops bypass it)
+
+	wmu     sync.Mutex
+	working map[string]bool   // a worker runs for the id
+	again   map[string]bool   // the worker must look once more
+	gen     map[string]uint64 // run generation, to ignore exits of earlier runs
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
-// Get returns one instance of the account (a copy) or NotFound.
-func (s *Service) Get(ctx context.Context, account, id string) (*Instance, error) {
-	return nil, errTodo
+// New checks the config, applies defaults and returns a Service. Call Open
+// before using it.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Driver == nil || cfg.Clock == nil || cfg.Catalog == nil {
+		return nil, errors.New("instance: store, driver, clock and catalog are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StopTimeout <= 0 {
+		cfg.StopTimeout = 2 * time.Minute
+	}
+	if cfg.SignalInterval <= 0 {
+		cfg.SignalInterval = driver.DefaultSignalInterval
+	}
+	if cfg.TerminatedRetention <= 0 {
+		cfg.TerminatedRetention = time.Hour
+	}
+	if cfg.ResyncInterval <= 0 {
+		cfg.ResyncInterval = 5 * time.Second
+	}
+	if !cfg.PrivateCIDR.IsValid() {
+		cfg.PrivateCIDR = netip.MustParsePrefix("172.31.0.0/16")
+	}
+	if !cfg.PublicCIDR.IsValid() {
+		cfg.PublicCIDR = netip.MustParsePrefix("198.18.0.0/15")
+	}
+	if cfg.MaxInstances <= 0 {
+		cfg.MaxInstances = 1000
+	}
+	ip, err := newIPAM(cfg.PrivateCIDR, cfg.PublicCIDR)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		cfg: cfg, log: cfg.Logger, clk: cfg.Clock, store: cfg.Store, drv: cfg.Driver, cat: cfg.Catalog,
+		byID: map[string]*Instance{}, seq: map[string]uint64{}, accounts: map[string][]*Instance{},
+		tokens: map[string][]string{}, ipam: ip,
+		working: map[string]bool{}, again: map[string]bool{}, gen: map[string]uint64{},
+	}, nil
 }
 
-// Start starts stopped instances; all ids are checked before any changes.
-func (s *Service) Start(ctx context.Context, account string, ids []string, dryRun bool) ([]StateChange, error) {
-	return nil, errTodo
+// Open loads every instance from the store, reattaches to the workloads of
+// the ones that are not terminated, and starts the reconcile loop.
+func (s *Service) Open(ctx context.Context) error {
+	insts, err := s.store.LoadInstances(ctx)
+	if err != nil {
+		return fmt.Errorf("load instances: %w", err)
+	}
+	sort.SliceStable(insts, func(i, j int) bool {
+		if !insts[i].CreatedAt.Equal(insts[j].CreatedAt) {
+			return insts[i].CreatedAt.Before(insts[j].CreatedAt)
+		}
+		return insts[i].LaunchIndex < insts[j].LaunchIndex
+	})
+	s.mu.Lock()
+	for _, in := range insts {
+		s.insertLocked(in)
+	}
+	s.mu.Unlock()
+
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	for _, in := range insts {
+		s.recover(ctx, in)
+	}
+	s.wg.Add(1)
+	go s.loop()
+	return nil
 }
 
-// Stop stops running instances; all ids are checked before any changes.
-func (s *Service) Stop(ctx context.Context, account string, ids []string, req StopRequest) ([]StateChange, error) {
-	return nil, errTodo
+// Close stops the reconcile loop. Workloads keep running: a restarted daemon
+// reattaches to them.
+func (s *Service) Close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
 }
 
-// Reboot restarts running instances in place.
-func (s *Service) Reboot(ctx context.Context, account string, ids []string, dryRun bool) error {
-	return errTodo
+// Capabilities reports the driver's capabilities.
+func (s *Service) Capabilities() driver.Capabilities { return s.drv.Capabilities() }
+
+// Counts returns the number of instances per state, for metrics.
+func (s *Service) Counts() map[State]int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[State]int{}
+	for _, in := range s.byID {
+		out[in.State]++
+	}
+	return out
 }
 
-// Terminate terminates instances.
-func (s *Service) Terminate(ctx context.Context, account string, ids []string, dryRun bool) ([]StateChange, error) {
-	return nil, errTodo
+// insertLocked adds a new instance to the cache. s.mu must be held.
+func (s *Service) insertLocked(in *Instance) {
+	s.nextSeq++
+	s.byID[in.ID] = in
+	s.seq[in.ID] = s.nextSeq
+	s.accounts[in.AccountID] = append(s.accounts[in.AccountID], in)
+	if in.ClientToken != "" {
+		k := tokenKey(in.AccountID, in.ClientToken)
+		s.tokens[k] = append(s.tokens[k], in.ID)
+	}
+	if in.State != Terminated {
+		s.ipam.claim(in.PrivateIP, in.PublicIP)
+	}
 }
 
-// Modify changes attributes of one instance.
-func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, dryRun bool) error {
-	return errTodo
+// publish replaces the cached copy of an instance after a store write.
+func (s *Service) publish(in *Instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byID[in.ID] = in
+	list := s.accounts[in.AccountID]
+	for i, x := range list {
+		if x.ID == in.ID {
+			list[i] = in
+			break
+		}
+	}
 }
 
-// CreateTags adds or overwrites tags on resources (instances, volumes).
-func (s *Service) CreateTags(ctx context.Context, account string, resourceIDs []string, tags []Tag, dryRun bool) error {
-	return errTodo
+// remove drops purged instances from the cache.
+func (s *Service) remove(ids []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		in, ok := s.byID[id]
+		if !ok {
+			continue
+		}
+		delete(s.byID, id)
+		delete(s.seq, id)
+		list := s.accounts[in.AccountID]
+		for i, x := range list {
+			if x.ID == id {
+				s.accounts[in.AccountID] = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if in.ClientToken != "" {
+			k := tokenKey(in.AccountID, in.ClientToken)
+			ids := s.tokens[k]
+			for i, x := range ids {
+				if x == id {
+					ids = append(ids[:i:i], ids[i+1:]...)
+					break
+				}
+			}
+			if len(ids) == 0 {
+				delete(s.tokens, k)
+			} else {
+				s.tokens[k] = ids
+			}
+		}
+	}
 }
 
-// DeleteTags removes tags from resources.
-func (s *Service) DeleteTags(ctx context.Context, account string, resourceIDs []string, tags []TagRef, dryRun bool) error {
-	return errTodo
+// lookup returns the cached instance of account, or nil.
+func (s *Service) lookup(account, id string) *Instance {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	in := s.byID[id]
+	if in == nil || in.AccountID != account {
+		return nil
+	}
+	return in
 }
 
-// DescribeTags lists tags of the account's resources.
-func (s *Service) DescribeTags(ctx context.Context, account string, filters []TagFilter, maxResults int, nextToken string) ([]TagDescription, string, error) {
-	return nil, "", errTodo
+// current returns the cached instance whatever its account, or nil.
+func (s *Service) current(id string) *Instance {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.byID[id]
 }
 
-// ConsoleOutput returns the instance's console tail.
-func (s *Service) ConsoleOutput(ctx context.Context, account, id string) (ConsoleOutput, error) {
-	return ConsoleOutput{}, errTodo
+// commit stores a changed copy (with ev) and publishes it. next must be a
+// clone of the cached instance taken under the instance's operation lock.
+func (s *Service) commit(ctx context.Context, next *Instance, ev *Event) error {
+	if ev != nil {
+		ev.Time = s.clk.Now()
+		ev.InstanceID, ev.AccountID = next.ID, next.AccountID
+	}
+	if err := s.store.UpdateInstance(ctx, next, ev); err != nil {
+		return err
+	}
+	s.publish(next)
+	return nil
+}
+
+// transition moves a locked instance to state to through op, with an event.
+func (s *Service) transition(ctx context.Context, cur *Instance, op Op, to State, mutate func(*Instance)) (*Instance, error) {
+	next := cur.Clone()
+	next.State = to
+	if mutate != nil {
+		mutate(next)
+	}
+	ev := &Event{Type: EventState, From: cur.State, To: to, Reason: string(op), Detail: eventDetail(next)}
+	if err := s.commit(ctx, next, ev); err != nil {
+		return nil, err
+	}
+	s.log.Info("instance state", "instance", next.ID, "op", op, "from", cur.State, "to", to)
+	return next, nil
+}
+
+// eventDetail records the facts consumers of the log need (metering).
+func eventDetail(in *Instance) map[string]string {
+	d := map[string]string{"instanceType": in.InstanceType, "imageId": in.ImageID}
+	if in.Platform != "" {
+		d["platform"] = in.Platform
+	}
+	if in.Hibernate {
+		d["hibernate"] = "true"
+	}
+	return d
+}
+
+// userReason is EC2's StateTransitionReason for a user action at t.
+func userReason(t time.Time) string {
+	return "User initiated (" + t.UTC().Format("2006-01-02 15:04:05") + " GMT)"
+}
+
+func tokenKey(account, token string) string { return account + "\x00" + token }
+
+// notFound reports missing instance ids in EC2's order, naming them all.
+func notFound(ids []string) error {
+	id := ids[0]
+	msg := fmt.Sprintf("The instance ID '%s' does not exist", id)
+	if len(ids) > 1 {
+		id = joinIDs(ids)
+		msg = fmt.Sprintf("The instance IDs '%s' do not exist", id)
+	}
+	return errdefs.New(errdefs.NotFound, errdefs.ResInstance, id, msg)
+}
+
+func joinIDs(ids []string) string {
+	out := ""
+	for i, id := range ids {
+		if i > 0 {
+			out += ", "
+		}
+		out += id
+	}
+	return out
+}
+
+// dryRun is the error a dry run returns when the request would succeed.
+func errDryRun() error {
+	return errdefs.New(errdefs.DryRun, errdefs.ResNone, "", "Request would have succeeded, but DryRun flag is set.")
 }

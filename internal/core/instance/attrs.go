@@ -1,0 +1,105 @@
+package instance
+
+import (
+	"context"
+
+	"strato/internal/driver"
+	"strato/internal/errdefs"
+)
+
+// MaxConsoleBytes is how much console output GetConsoleOutput returns (EC2:
+// the most recent 64 KB).
+const MaxConsoleBytes = 64 * 1024
+
+// Modify changes attributes of one instance. The instance type and user data
+// change only while it is stopped; the protections at any time.
+func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, dryRun bool) error {
+	insts, unlock, err := s.batch(account, []string{id})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	in := insts[0]
+	if in.State == Terminated || in.State == ShuttingDown {
+		return errdefs.Newf(errdefs.IncorrectState, errdefs.ResInstance, id, "The instance '%s' is not in a state from which it can be modified.", id)
+	}
+	if a.InstanceType != nil || a.UserData != nil {
+		if _, _, ok := Next(OpModify, in.State); !ok {
+			return refuse(OpModify, in)
+		}
+	}
+	if a.InstanceType != nil {
+		t, ok := s.cat.InstanceType(*a.InstanceType)
+		if !ok {
+			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResInstanceType, *a.InstanceType,
+				"The instance type '%s' does not exist in our records", *a.InstanceType)
+		}
+		if in.HibernationConfigured && !t.HibernationSupported {
+			return errdefs.Newf(errdefs.Unsupported, errdefs.ResHibernation, id,
+				"The instance type %s is not supported for hibernation.", t.Name)
+		}
+	}
+	if a.UserData != nil && len(*a.UserData) > MaxUserDataBytes {
+		return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, "", "User data is limited to %d bytes", MaxUserDataBytes)
+	}
+	if b := a.ShutdownBehavior; b != nil && *b != "stop" && *b != "terminate" {
+		return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, *b,
+			"Value (%s) for parameter InstanceInitiatedShutdownBehavior is invalid. Valid values are stop and terminate.", *b)
+	}
+	if dryRun {
+		return errDryRun()
+	}
+	next := in.Clone()
+	detail := map[string]string{}
+	if a.DisableAPIStop != nil {
+		next.DisableAPIStop = *a.DisableAPIStop
+		detail["disableApiStop"] = boolString(*a.DisableAPIStop)
+	}
+	if a.DisableAPITermination != nil {
+		next.DisableAPITermination = *a.DisableAPITermination
+		detail["disableApiTermination"] = boolString(*a.DisableAPITermination)
+	}
+	if a.InstanceType != nil {
+		next.InstanceType = *a.InstanceType
+		detail["instanceType"] = *a.InstanceType
+	}
+	if a.UserData != nil {
+		next.UserData = append([]byte(nil), (*a.UserData)...)
+		detail["userData"] = "changed"
+	}
+	if a.ShutdownBehavior != nil {
+		next.ShutdownBehavior = *a.ShutdownBehavior
+		detail["shutdownBehavior"] = *a.ShutdownBehavior
+	}
+	return s.commit(ctx, next, &Event{Type: EventModify, From: in.State, To: in.State, Reason: string(OpModify), Detail: detail})
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// ConsoleOutput returns the tail of the instance's console, as the driver
+// kept it; a driver without a console gives an empty output.
+func (s *Service) ConsoleOutput(ctx context.Context, account, id string) (ConsoleOutput, error) {
+	in := s.lookup(account, id)
+	if in == nil || s.expired(in, s.clk.Now()) {
+		return ConsoleOutput{}, notFound([]string{id})
+	}
+	out := ConsoleOutput{InstanceID: id, Timestamp: s.clk.Now()}
+	cr, ok := s.drv.(driver.ConsoleReader)
+	if !ok || in.Handle == nil {
+		return out, nil
+	}
+	b, err := cr.ConsoleOutput(ctx, id, MaxConsoleBytes)
+	if err != nil {
+		if errdefs.KindOf(err) == errdefs.NotFound {
+			return out, nil // destroyed with the instance
+		}
+		return out, err
+	}
+	out.Output = b
+	return out, nil
+}

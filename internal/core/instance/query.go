@@ -40,10 +40,11 @@ func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Ins
 	}
 	list := s.accounts[account]
 	// Resume after the last instance of the previous page.
-	start := sort.Search(len(list), func(i int) bool { return s.seq[list[i].ID] > after })
+	start := sort.Search(len(list), func(i int) bool { return s.seq[list[i]] > after })
 	var out []*Instance
 	next := ""
-	for _, in := range list[start:] {
+	for _, id := range list[start:] {
+		in := s.byID[id]
 		if want != nil && !want[in.ID] || s.expired(in, now) || !matches(in, q.Filters) {
 			continue
 		}

@@ -197,8 +197,8 @@ func (s *Service) byClientToken(account, token, hash string) (*Reservation, erro
 func (s *Service) launchCount(account string, req RunRequest) (int, error) {
 	s.mu.RLock()
 	live := 0
-	for _, in := range s.accounts[account] {
-		if in.State != Terminated && in.State != ShuttingDown {
+	for _, id := range s.accounts[account] {
+		if in := s.byID[id]; in.State != Terminated && in.State != ShuttingDown {
 			live++
 		}
 	}

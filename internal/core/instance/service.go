@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -60,10 +61,10 @@ type Service struct {
 	cat   *catalog.Catalog
 
 	mu       sync.RWMutex
-	byID     map[string]*Instance   // published copies; replaced, never mutated
-	seq      map[string]uint64      // creation order, for stable pagination
-	accounts map[string][]*Instance // per account, in creation order
-	tokens   map[string][]string    // account + "\x00" + client token → ids
+	byID     map[string]*Instance // published copies; replaced, never mutated
+	seq      map[string]uint64    // creation order, for stable pagination
+	accounts map[string][]string  // instance ids per account, in creation order
+	tokens   map[string][]string  // account + "\x00" + client token → ids
 	nextSeq  uint64
 	ipam     *ipam
 
@@ -115,7 +116,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	return &Service{
 		cfg: cfg, log: cfg.Logger, clk: cfg.Clock, store: cfg.Store, drv: cfg.Driver, cat: cfg.Catalog,
-		byID: map[string]*Instance{}, seq: map[string]uint64{}, accounts: map[string][]*Instance{},
+		byID: map[string]*Instance{}, seq: map[string]uint64{}, accounts: map[string][]string{},
 		tokens: map[string][]string{}, ipam: ip,
 		working: map[string]bool{}, again: map[string]bool{}, gen: map[string]uint64{},
 	}, nil
@@ -177,7 +178,7 @@ func (s *Service) insertLocked(in *Instance) {
 	s.nextSeq++
 	s.byID[in.ID] = in
 	s.seq[in.ID] = s.nextSeq
-	s.accounts[in.AccountID] = append(s.accounts[in.AccountID], in)
+	s.accounts[in.AccountID] = append(s.accounts[in.AccountID], in.ID)
 	if in.ClientToken != "" {
 		k := tokenKey(in.AccountID, in.ClientToken)
 		s.tokens[k] = append(s.tokens[k], in.ID)
@@ -192,13 +193,6 @@ func (s *Service) publish(in *Instance) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.byID[in.ID] = in
-	list := s.accounts[in.AccountID]
-	for i, x := range list {
-		if x.ID == in.ID {
-			list[i] = in
-			break
-		}
-	}
 }
 
 // remove drops purged instances from the cache.
@@ -212,13 +206,7 @@ func (s *Service) remove(ids []string) {
 		}
 		delete(s.byID, id)
 		delete(s.seq, id)
-		list := s.accounts[in.AccountID]
-		for i, x := range list {
-			if x.ID == id {
-				s.accounts[in.AccountID] = append(list[:i:i], list[i+1:]...)
-				break
-			}
-		}
+		s.accounts[in.AccountID] = slices.DeleteFunc(s.accounts[in.AccountID], func(x string) bool { return x == id })
 		if in.ClientToken != "" {
 			k := tokenKey(in.AccountID, in.ClientToken)
 			ids := s.tokens[k]

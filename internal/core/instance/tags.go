@@ -72,7 +72,8 @@ func (s *Service) tagTarget(account, id string) *Instance {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, in := range s.accounts[account] {
+	for _, iid := range s.accounts[account] {
+		in := s.byID[iid]
 		for _, v := range in.Volumes {
 			if v.ID == id && !v.Scratch && in.State != Terminated {
 				return in
@@ -178,7 +179,8 @@ func (s *Service) DescribeTags(ctx context.Context, account string, filters []Ta
 	}
 	var all []TagDescription
 	s.mu.RLock()
-	for _, in := range s.accounts[account] {
+	for _, iid := range s.accounts[account] {
+		in := s.byID[iid]
 		if in.State == Terminated {
 			continue
 		}

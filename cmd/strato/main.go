@@ -1,0 +1,72 @@
+// Command strato runs the Strato compute cloud and administers it.
+//
+//	strato serve   [flags]   run the API server and the instance engine
+//	strato env     [flags]   print the default account's credentials as shell exports
+//	strato key     create|list|delete [flags]
+//	strato account create|list [flags]
+//	strato version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "strato:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `usage: strato <command> [flags]
+
+commands:
+  serve     run the API server (EC2 Query API) and the instance engine
+  env       print export lines for the default account's access key
+  key       create, list or delete access keys (create|list|delete)
+  account   create or list accounts (create|list)
+  version   print the version
+
+Run 'strato <command> -h' for a command's flags.
+`
+
+// run dispatches a command line; it is main without the process exit.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr)
+	case "env":
+		return cmdEnv(ctx, rest, stdout, stderr)
+	case "key":
+		return cmdKey(ctx, rest, stdout, stderr)
+	case "account":
+		return cmdAccount(ctx, rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "strato", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}

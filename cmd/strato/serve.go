@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"strato/internal/api/ec2api"
+	"strato/internal/clock"
+	"strato/internal/core/catalog"
+	"strato/internal/core/iam"
+	"strato/internal/core/instance"
+	"strato/internal/driver/process"
+	"strato/internal/server"
+	"strato/internal/store/sqlite"
+	"strato/internal/wire/sigv4"
+)
+
+// serveConfig is everything `strato serve` can be told.
+type serveConfig struct {
+	addr                string
+	dataDir             string
+	stopTimeout         time.Duration
+	auth                string
+	accountID           string
+	region              string
+	bootDelay           time.Duration
+	terminatedRetention time.Duration
+	privateCIDR         string
+	publicCIDR          string
+	maxInstances        int
+	maxBody             int64
+	logLevel            string
+	logFormat           string
+}
+
+func serveFlags(fs *flag.FlagSet) *serveConfig {
+	c := &serveConfig{}
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8773", "address to listen on (HOST:PORT)")
+	fs.StringVar(&c.dataDir, "data-dir", ".strato", "directory for the database, volumes and instance state")
+	fs.DurationVar(&c.stopTimeout, "stop-timeout", 2*time.Minute, "grace period of a graceful stop before the guest is killed")
+	fs.StringVar(&c.auth, "auth", "verify", "request authentication: verify (SigV4 checked) or any (test rigs: every key accepted)")
+	fs.StringVar(&c.accountID, "account-id", "", "12-digit id of the default account, on first start (default: random)")
+	fs.StringVar(&c.region, "region", "us-east-1", "region this endpoint serves")
+	fs.DurationVar(&c.bootDelay, "boot-delay", 0, "hold every boot in pending this long (test rigs)")
+	fs.DurationVar(&c.terminatedRetention, "terminated-retention", time.Hour, "how long terminated instances stay visible")
+	fs.StringVar(&c.privateCIDR, "private-cidr", "172.31.0.0/16", "pool of private instance addresses")
+	fs.StringVar(&c.publicCIDR, "public-cidr", "198.18.0.0/15", "pool of public instance addresses (new at every start)")
+	fs.IntVar(&c.maxInstances, "max-instances", 1000, "limit of non-terminated instances per account")
+	fs.Int64Var(&c.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	return c
+}
+
+func (c *serveConfig) validate() error {
+	switch c.auth {
+	case "verify", "any":
+	default:
+		return fmt.Errorf("--auth must be verify or any, not %q", c.auth)
+	}
+	if c.accountID != "" && !isAccountID(c.accountID) {
+		return fmt.Errorf("--account-id must be 12 digits, not %q", c.accountID)
+	}
+	if c.stopTimeout <= 0 {
+		return errors.New("--stop-timeout must be positive")
+	}
+	return nil
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := serveFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, c.logLevel, c.logFormat)
+	if err != nil {
+		return err
+	}
+	privCIDR, err := netip.ParsePrefix(c.privateCIDR)
+	if err != nil {
+		return fmt.Errorf("--private-cidr: %w", err)
+	}
+	pubCIDR, err := netip.ParsePrefix(c.publicCIDR)
+	if err != nil {
+		return fmt.Errorf("--public-cidr: %w", err)
+	}
+
+	syscall.Umask(0o077) // secrets and volumes are the daemon's alone
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return err
+	}
+	unlock, err := lockDataDir(c.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	clk := clock.Real{}
+	st, err := sqlite.Open(ctx, filepath.Join(c.dataDir, "strato.db"), sqlite.WithClock(clk))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ids := iam.NewService(st, clk, iam.Options{AnyMode: c.auth == "any", DefaultAccountID: c.accountID, DefaultAccountName: "default"})
+	acct, _, err := ids.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap identity: %w", err)
+	}
+
+	drv, err := process.New(process.Config{DataDir: filepath.Join(c.dataDir, "driver"), Clock: clk, Logger: log.With("component", "driver")})
+	if err != nil {
+		return err
+	}
+	cat := catalog.New(c.region)
+	insts, err := instance.New(instance.Config{
+		Store: st, Driver: drv, Clock: clk, Catalog: cat, Logger: log.With("component", "instance"),
+		StopTimeout: c.stopTimeout, TerminatedRetention: c.terminatedRetention, BootDelay: c.bootDelay,
+		PrivateCIDR: privCIDR, PublicCIDR: pubCIDR, MaxInstances: c.maxInstances,
+	})
+	if err != nil {
+		return err
+	}
+	if err := insts.Open(ctx); err != nil {
+		return err
+	}
+	defer insts.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(instanceGauge(insts))
+
+	ec2 := ec2api.New(ec2api.Config{Instances: insts, IAM: ids, Catalog: cat, Clock: clk,
+		Logger: log.With("component", "ec2api"), Region: c.region, MaxBodyBytes: c.maxBody})
+	srv, err := server.New(server.Config{
+		Logger:    log.With("component", "http"),
+		Frontends: []server.Frontend{{Name: "ec2", Match: isEC2, Handler: ec2}},
+		Fallback:  server.Frontend{Name: "ec2", Handler: ec2},
+		Registry:  reg,
+	})
+	if err != nil {
+		return err
+	}
+
+	l, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	endpoint := "http://" + l.Addr().String()
+	if err := os.WriteFile(filepath.Join(c.dataDir, "endpoint"), []byte(endpoint+"\n"), 0o600); err != nil {
+		return err
+	}
+	authMode := "verify: every request's SigV4 signature and time are checked"
+	if c.auth == "any" {
+		authMode = "any: every access key is accepted, signatures and request times are NOT checked (test rigs only)"
+	}
+	log.Info("strato serving", "endpoint", endpoint, "data_dir", c.dataDir, "region", c.region,
+		"default_account", acct.ID, "auth", authMode, "driver", drv.Name(), "stop_timeout", c.stopTimeout.String())
+	return server.Serve(ctx, l, srv, log)
+}
+
+// isEC2 claims requests signed for the ec2 service, or Query requests that
+// carry an Action.
+func isEC2(r *http.Request) bool {
+	if r.Header.Get("X-Amz-Target") != "" {
+		return false
+	}
+	if _, _, svc, ok := sigv4.Credential(r); ok {
+		return svc == "ec2"
+	}
+	return r.URL.Path == "/" && (r.Method == http.MethodPost || r.URL.Query().Get("Action") != "")
+}
+
+// instanceGauge exports the number of instances per state.
+func instanceGauge(s *instance.Service) prometheus.Collector {
+	desc := prometheus.NewDesc("strato_instances", "Instances by state.", []string{"state"}, nil)
+	return &gaugeFunc{desc: desc, collect: func(ch chan<- prometheus.Metric) {
+		counts := s.Counts()
+		for _, st := range instance.States {
+			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+		}
+	}}
+}
+
+type gaugeFunc struct {
+	desc    *prometheus.Desc
+	collect func(chan<- prometheus.Metric)
+}
+
+func (g *gaugeFunc) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+func (g *gaugeFunc) Collect(ch chan<- prometheus.Metric) { g.collect(ch) }
+
+// lockDataDir makes sure one daemon owns a data directory.
+func lockDataDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another strato serve", dir)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// readEndpoint returns the endpoint the last serve of dataDir listened on.
+func readEndpoint(dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, "endpoint"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -39,13 +39,21 @@ func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Ins
 		}
 	}
 	list := s.accounts[account]
+	if want != nil {
+		// Only the named instances, in creation order: no scan of the account.
+		list = make([]string, 0, len(want))
+		for id := range want {
+			list = append(list, id)
+		}
+		sort.Slice(list, func(i, j int) bool { return s.seq[list[i]] < s.seq[list[j]] })
+	}
 	// Resume after the last instance of the previous page.
 	start := sort.Search(len(list), func(i int) bool { return s.seq[list[i]] > after })
 	var out []*Instance
 	next := ""
 	for _, id := range list[start:] {
 		in := s.byID[id]
-		if want != nil && !want[in.ID] || s.expired(in, now) || !matches(in, q.Filters) {
+		if s.expired(in, now) || !matches(in, q.Filters) {
 			continue
 		}
 		if q.MaxResults > 0 && len(out) == q.MaxResults {

@@ -1,0 +1,36 @@
+package errdefs
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestIsAndAs(t *testing.T) {
+	cause := errors.New("disk on fire")
+	e := &Error{Kind: NotFound, Resource: ResInstance, ID: "i-1", Public: "The instance ID 'i-1' does not exist", Err: cause}
+	wrapped := fmt.Errorf("stop: %w", e)
+	if !errors.Is(wrapped, ErrNotFound) || !errors.Is(wrapped, &Error{Kind: NotFound, Resource: ResInstance}) {
+		t.Error("errors.Is by kind (and kind+resource) failed")
+	}
+	if errors.Is(wrapped, &Error{Kind: NotFound, Resource: ResImage}) || errors.Is(wrapped, ErrInternal) {
+		t.Error("errors.Is matched another resource or kind")
+	}
+	if !errors.Is(wrapped, cause) {
+		t.Error("the cause is not reachable with errors.Is")
+	}
+	if KindOf(wrapped) != NotFound || KindOf(nil) != Unknown || KindOf(cause) != Internal {
+		t.Error("KindOf")
+	}
+	if got := As(cause); got.Kind != Internal || got.Public == "" || got.Public == cause.Error() {
+		t.Errorf("As(foreign) = %+v: must be Internal with a generic public message", got)
+	}
+	if Wrap(nil, "x") != nil || Wrap(wrapped, "x") != e {
+		t.Error("Wrap")
+	}
+	for _, k := range Kinds {
+		if k.String() == "" || k.String()[:4] == "kind" {
+			t.Errorf("kind %d has no name", k)
+		}
+	}
+}

@@ -124,52 +124,55 @@ func (s *Service) boot(in *Instance) error {
 		return s.ctx.Err()
 	}
 
-	booted, err := s.recordBoot(in.ID, h, err)
+	booted, err := s.recordBoot(in, h, err)
 	if booted {
 		s.watch(in.ID) // after the operation lock is released: locks are taken driver-first
 	}
 	return err
 }
 
-// recordBoot records the outcome of a boot under the operation lock.
-func (s *Service) recordBoot(id string, h driver.Handle, bootErr error) (bool, error) {
-	s.opLocks.Lock(id)
-	defer s.opLocks.Unlock(id)
-	cur := s.current(id)
-	if cur == nil || cur.State != Pending {
-		return false, nil // overtaken (e.g. terminated meanwhile): the next step handles it
-	}
+// recordBoot records the outcome of a boot.
+func (s *Service) recordBoot(in *Instance, h driver.Handle, bootErr error) (bool, error) {
 	if bootErr != nil {
-		s.log.Error("boot failed", "instance", id, "err", bootErr)
-		op, reason := OpLaunchFailed, ReasonLaunchFailed
-		if cur.EverRan {
+		s.log.Error("boot failed", "instance", in.ID, "err", bootErr)
+		op := OpLaunchFailed
+		if in.EverRan {
 			op = OpBootFailed
 		}
-		next, err := internalNext(op, cur.State)
-		if err != nil {
-			return false, err
-		}
-		_, err = s.transition(s.ctx, cur, op, next, func(n *Instance) {
-			n.StateReason = &reason
+		_, err := s.record(in.ID, Pending, op, func(n *Instance) {
+			n.StateReason = &ReasonLaunchFailed
 			s.ipam.release(n.PublicIP)
 			n.PublicIP = ""
-			if next == Terminated {
+			if n.State == Terminated {
 				n.TerminatedAt = s.clk.Now()
 				s.ipam.release(n.PrivateIP)
 			}
 		})
 		return false, err
 	}
-	next, err := internalNext(OpBooted, cur.State)
-	if err != nil {
-		return false, err
-	}
-	if _, err := s.transition(s.ctx, cur, OpBooted, next, func(n *Instance) {
+	return s.record(in.ID, Pending, OpBooted, func(n *Instance) {
 		n.Handle = &h
 		n.EverRan = true
 		n.StateReason = nil
 		n.Hibernated = false
-	}); err != nil {
+	})
+}
+
+// record applies the internal operation op to an instance that is still in
+// state from, under its operation lock. It reports false without error when
+// the instance has moved on meanwhile (the next step handles it).
+func (s *Service) record(id string, from State, op Op, mutate func(*Instance)) (bool, error) {
+	s.opLocks.Lock(id)
+	defer s.opLocks.Unlock(id)
+	cur := s.current(id)
+	if cur == nil || cur.State != from {
+		return false, nil
+	}
+	next, err := internalNext(op, cur.State)
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.transition(s.ctx, cur, op, next, mutate); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -201,17 +204,7 @@ func (s *Service) halt(in *Instance) error {
 			return err
 		}
 	}
-	s.opLocks.Lock(in.ID)
-	defer s.opLocks.Unlock(in.ID)
-	cur := s.current(in.ID)
-	if cur == nil || cur.State != Stopping {
-		return nil
-	}
-	next, err := internalNext(OpHalted, cur.State)
-	if err != nil {
-		return err
-	}
-	_, err = s.transition(s.ctx, cur, OpHalted, next, func(n *Instance) {
+	_, err := s.record(in.ID, Stopping, OpHalted, func(n *Instance) {
 		s.ipam.release(n.PublicIP)
 		n.PublicIP = ""
 		n.StopForce, n.Hibernate = false, false
@@ -232,17 +225,7 @@ func (s *Service) reap(in *Instance) error {
 	if err != nil {
 		return err
 	}
-	s.opLocks.Lock(in.ID)
-	defer s.opLocks.Unlock(in.ID)
-	cur := s.current(in.ID)
-	if cur == nil || cur.State != ShuttingDown {
-		return nil
-	}
-	next, err := internalNext(OpReaped, cur.State)
-	if err != nil {
-		return err
-	}
-	_, err = s.transition(s.ctx, cur, OpReaped, next, func(n *Instance) {
+	_, err = s.record(in.ID, ShuttingDown, OpReaped, func(n *Instance) {
 		s.ipam.release(n.PublicIP, n.PrivateIP)
 		n.PublicIP = ""
 		n.TerminatedAt = s.clk.Now()

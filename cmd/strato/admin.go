@@ -47,7 +47,7 @@ func cmdEnv(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", ".strato", "data directory of the server")
 	addr := fs.String("addr", "", "endpoint to print (default: where the server last listened, else 127.0.0.1:8773)")
-	region := fs.String("region", "us-east-1", "region to print")
+	region := fs.String("region", "", "region to print (default: the server's, else us-east-1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +60,13 @@ func cmdEnv(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	endpoint := readEndpoint(*dataDir)
+	endpoint := readServed(*dataDir, "endpoint")
+	if *region == "" {
+		*region = readServed(*dataDir, "region")
+	}
+	if *region == "" {
+		*region = "us-east-1"
+	}
 	if *addr != "" {
 		endpoint = "http://" + strings.TrimPrefix(*addr, "http://")
 	}

@@ -61,9 +61,12 @@ func TestEnvPrintsTheDefaultKey(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "endpoint"), []byte("http://127.0.0.1:4567\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "region"), []byte("eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out3, _ := runCmd(t, "env", "--data-dir", dir)
-	if got := exports(t, out3)["AWS_ENDPOINT_URL"]; got != "http://127.0.0.1:4567" {
-		t.Errorf("endpoint = %q", got)
+	if got := exports(t, out3); got["AWS_ENDPOINT_URL"] != "http://127.0.0.1:4567" || got["AWS_REGION"] != "eu-west-1" || got["AWS_DEFAULT_REGION"] != "eu-west-1" {
+		t.Errorf("env after a serve in eu-west-1 = %v", got)
 	}
 }
 

@@ -194,8 +194,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	endpoint := "http://" + l.Addr().String()
-	if err := os.WriteFile(filepath.Join(c.dataDir, "endpoint"), []byte(endpoint+"\n"), 0o600); err != nil {
-		return err
+	// strato env reads these back, so its exports point where this server is.
+	for name, v := range map[string]string{"endpoint": endpoint, "region": c.region} {
+		if err := os.WriteFile(filepath.Join(c.dataDir, name), []byte(v+"\n"), 0o600); err != nil {
+			return err
+		}
 	}
 	authMode := "verify: every request's SigV4 signature and time are checked"
 	if c.auth == "any" {
@@ -250,9 +253,10 @@ func lockDataDir(dir string) (func(), error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-// readEndpoint returns the endpoint the last serve of dataDir listened on.
-func readEndpoint(dataDir string) string {
-	b, err := os.ReadFile(filepath.Join(dataDir, "endpoint"))
+// readServed returns what the last serve of dataDir recorded under name
+// ("endpoint" or "region"), or "".
+func readServed(dataDir, name string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, name))
 	if err != nil {
 		return ""
 	}

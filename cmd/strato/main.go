@@ -39,6 +39,7 @@ commands:
   env       print export lines for the default account's access key
   key       create, list or delete access keys (create|list|delete)
   account   create or list accounts (create|list)
+  whoami    ask the running server (AWS_ENDPOINT_URL) whose credentials these are
   version   print the version
 
 Run 'strato <command> -h' for a command's flags.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdKey(ctx, rest, stdout, stderr)
 	case "account":
 		return cmdAccount(ctx, rest, stdout, stderr)
+	case "whoami":
+		return cmdWhoami(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "strato", version)
 		return nil

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"strato/internal/api/adminapi"
 	"strato/internal/api/ec2api"
 	"strato/internal/clock"
 	"strato/internal/core/catalog"
@@ -179,11 +180,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	ec2 := ec2api.New(ec2api.Config{Instances: insts, IAM: ids, Catalog: cat, Clock: clk,
 		Logger: log.With("component", "ec2api"), Region: c.region, MaxBodyBytes: c.maxBody})
+	admin := adminapi.New(adminapi.Config{IAM: ids, Instances: insts, Clock: clk,
+		Logger: log.With("component", "adminapi"), Region: c.region, MaxBodyBytes: c.maxBody})
 	srv, err := server.New(server.Config{
-		Logger:    log.With("component", "http"),
-		Frontends: []server.Frontend{{Name: "ec2", Match: isEC2, Handler: ec2}},
-		Fallback:  server.Frontend{Name: "ec2", Handler: ec2},
-		Registry:  reg,
+		Logger: log.With("component", "http"),
+		Frontends: []server.Frontend{
+			{Name: "admin", Match: adminapi.Match, Handler: admin},
+			{Name: "ec2", Match: isEC2, Handler: ec2},
+		},
+		Fallback: server.Frontend{Name: "ec2", Handler: ec2},
+		Registry: reg,
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"strato/internal/core/instance"
 	"strato/internal/driver/fake"
 	"strato/internal/store/memstore"
+	"strato/internal/store/sqlite"
 )
 
 // benchRig is a handler over an engine holding n running instances.
@@ -28,11 +30,14 @@ type benchRig struct {
 	ids []string
 }
 
-func newBenchRig(b *testing.B, n int) *benchRig {
+func newBenchRig(b *testing.B, n int) *benchRig { return newBenchRigOn(b, n, memstore.New()) }
+
+// newBenchRigOn is newBenchRig over a given store.
+func newBenchRigOn(b *testing.B, n int, st instance.Store) *benchRig {
 	b.Helper()
 	clk := clock.NewFake(testNow)
 	cat := catalog.New(testRegion)
-	svc, err := instance.New(instance.Config{Store: memstore.New(), Driver: fake.New(clk), Clock: clk, Catalog: cat,
+	svc, err := instance.New(instance.Config{Store: st, Driver: fake.New(clk), Clock: clk, Catalog: cat,
 		ResyncInterval: time.Hour, MaxInstances: n + 1})
 	if err != nil {
 		b.Fatal(err)
@@ -114,8 +119,20 @@ func BenchmarkDescribeInstancesOne(b *testing.B) {
 
 // BenchmarkStopInstancesOne: StopInstances of one running instance (the
 // request returns with "stopping"; the engine finishes in the background).
-func BenchmarkStopInstancesOne(b *testing.B) {
-	r := newBenchRig(b, 2000)
+func BenchmarkStopInstancesOne(b *testing.B) { benchStop(b, newBenchRig(b, 2000)) }
+
+// BenchmarkStopInstancesOneSQLite is the same over the SQLite store the
+// server uses, so the figure includes the durable write.
+func BenchmarkStopInstancesOneSQLite(b *testing.B) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "strato.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	benchStop(b, newBenchRigOn(b, 2000, st))
+}
+
+func benchStop(b *testing.B, r *benchRig) {
 	next := 0
 	for b.Loop() {
 		if next == len(r.ids) {

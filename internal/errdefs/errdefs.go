@@ -7,6 +7,7 @@ package errdefs
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Kind classifies an error independently of any cloud's vocabulary.
@@ -177,4 +178,17 @@ func As(err error) *Error {
 		return e
 	}
 	return &Error{Kind: Internal, Public: "an internal error occurred", Err: err}
+}
+
+// Clip shortens client-supplied text before it goes into a public message,
+// cutting at a rune boundary and marking the cut with "...".
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

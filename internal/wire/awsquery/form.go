@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"strato/internal/errdefs"
 )
@@ -264,14 +263,4 @@ func tooMany(prefix string) error {
 }
 
 // clip keeps client-supplied text in messages short.
-func clip(s string) string {
-	const max = 128
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
+func clip(s string) string { return errdefs.Clip(s, 128) }

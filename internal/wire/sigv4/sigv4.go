@@ -25,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"strato/internal/errdefs"
 )
@@ -555,17 +554,7 @@ func signatureError(msg string, cause error) *errdefs.Error {
 }
 
 // clip keeps client-supplied text in messages short.
-func clip(s string) string {
-	const max = 256
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
+func clip(s string) string { return errdefs.Clip(s, 256) }
 
 func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {

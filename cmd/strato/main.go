@@ -4,6 +4,10 @@
 //	strato env     [flags]   print the default account's credentials as shell exports
 //	strato key     create|list|delete [flags]
 //	strato account create|list [flags]
+//	strato bill    [--from T] [--to T] [--output table|json|csv]
+//	strato usage   [--from T] [--to T] [--instance ID] [--output table|json|csv]
+//	strato lock    INSTANCE-ID   (operator) lock an instance for security reasons
+//	strato unlock  INSTANCE-ID
 //	strato version
 package main
 
@@ -35,11 +39,15 @@ func main() {
 const usage = `usage: strato <command> [flags]
 
 commands:
-  serve     run the API server (EC2 Query API) and the instance engine
+  serve     run the API server (EC2 Query API, ECS RPC API) and the instance engine
   env       print export lines for the default account's access key
   key       create, list or delete access keys (create|list|delete)
   account   create or list accounts (create|list)
   whoami    ask the running server (AWS_ENDPOINT_URL) whose credentials these are
+  bill      the running server's bill of your account (--from, --to, --output table|json|csv)
+  usage     the usage behind the bill, with its segments (--instance ID for one instance)
+  lock      (operator) lock an instance for security reasons: no start, stop, reboot or change
+  unlock    (operator) remove an instance's security lock
   version   print the version
 
 Run 'strato <command> -h' for a command's flags.
@@ -62,6 +70,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAccount(ctx, rest, stdout, stderr)
 	case "whoami":
 		return cmdWhoami(ctx, rest, stdout, stderr)
+	case "bill":
+		return cmdBill(ctx, rest, stdout, stderr)
+	case "usage":
+		return cmdUsage(ctx, rest, stdout, stderr)
+	case "lock", "unlock": // lock.go
+		return cmdLock(ctx, cmd == "lock", rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "strato", version)
 		return nil

@@ -21,6 +21,7 @@ import (
 
 	"strato/internal/api/adminapi"
 	"strato/internal/api/ec2api"
+	"strato/internal/api/ecsapi"
 	"strato/internal/clock"
 	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
@@ -44,9 +45,12 @@ type serveConfig struct {
 	privateCIDR         string
 	publicCIDR          string
 	maxInstances        int
+	capacityVCPUs       int   // host capacity for every API's instances (capacity.go)
+	capacityMemoryMiB   int64 // idem
 	maxBody             int64
 	logLevel            string
 	logFormat           string
+	prices              string // a price file laid over the built-in prices (metering)
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -62,9 +66,11 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.privateCIDR, "private-cidr", "172.31.0.0/16", "pool of private instance addresses")
 	fs.StringVar(&c.publicCIDR, "public-cidr", "198.18.0.0/15", "pool of public instance addresses (new at every start)")
 	fs.IntVar(&c.maxInstances, "max-instances", 1000, "limit of non-terminated instances per account")
+	capacityFlags(fs, c) // capacity.go
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.prices, "prices", "", "JSON price file laid over the built-in prices (README: Metering and bills)")
 	return c
 }
 
@@ -79,6 +85,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.stopTimeout <= 0 {
 		return errors.New("--stop-timeout must be positive")
+	}
+	if err := c.validateCapacity(); err != nil { // capacity.go
+		return err
 	}
 	return nil
 }
@@ -161,10 +170,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cat := catalog.New(c.region)
+	meter, err := newMeter(c.prices, st, cat, clk, log.With("component", "metering")) // metrics.go
+	if err != nil {
+		return err
+	}
 	insts, err := instance.New(instance.Config{
 		Store: st, Driver: drv, Clock: clk, Catalog: cat, Logger: log.With("component", "instance"),
 		StopTimeout: c.stopTimeout, TerminatedRetention: c.terminatedRetention, BootDelay: c.bootDelay,
 		PrivateCIDR: privCIDR, PublicCIDR: pubCIDR, MaxInstances: c.maxInstances,
+		CapacityVCPUs: c.capacityVCPUs, CapacityMemoryMiB: c.capacityMemoryMiB,
 	})
 	if err != nil {
 		return err
@@ -173,19 +187,24 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer insts.Close()
+	log.Info("host capacity for instances of every API", "vcpus", c.capacityVCPUs, "memory_mib", c.capacityMemoryMiB) // capacity.go
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(instanceGauge(insts))
+	reg.MustRegister(meteringCollector(meter, log.With("component", "metering")))
 
 	ec2 := ec2api.New(ec2api.Config{Instances: insts, IAM: ids, Catalog: cat, Clock: clk,
 		Logger: log.With("component", "ec2api"), Region: c.region, MaxBodyBytes: c.maxBody})
+	ecs := ecsapi.New(ecsapi.Config{Instances: insts, IAM: ids, Catalog: cat, Clock: clk,
+		Logger: log.With("component", "ecsapi"), Region: c.region, MaxBodyBytes: c.maxBody})
 	admin := adminapi.New(adminapi.Config{IAM: ids, Instances: insts, Clock: clk,
-		Logger: log.With("component", "adminapi"), Region: c.region, MaxBodyBytes: c.maxBody})
+		Logger: log.With("component", "adminapi"), Region: c.region, MaxBodyBytes: c.maxBody, Meter: meter})
 	srv, err := server.New(server.Config{
 		Logger: log.With("component", "http"),
 		Frontends: []server.Frontend{
 			{Name: "admin", Match: adminapi.Match, Handler: admin},
+			{Name: "ecs", Match: ecs.Match, Handler: ecs}, // before ec2: Alibaba RPC requests also carry Action
 			{Name: "ec2", Match: isEC2, Handler: ec2},
 		},
 		Fallback: server.Frontend{Name: "ec2", Handler: ec2},
@@ -206,7 +225,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	authMode := "verify: every request's SigV4 signature and time are checked"
+	authMode := "verify: every request's signature (SigV4, Alibaba HMAC-SHA1) and time are checked"
 	if c.auth == "any" {
 		authMode = "any: every access key is accepted, signatures and request times are NOT checked (test rigs only)"
 	}

@@ -17,6 +17,7 @@ import (
 	"strato/internal/clock"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
+	"strato/internal/core/metering"
 	"strato/internal/errdefs"
 	"strato/internal/wire/sigv4"
 )
@@ -39,6 +40,9 @@ type Config struct {
 	Region    string
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
+	// Meter answers usage and bill requests (nil: those routes answer
+	// Unsupported).
+	Meter *metering.Meter
 }
 
 // Handler serves the admin API.
@@ -84,6 +88,8 @@ func New(cfg Config) *Handler {
 func (h *Handler) routes() []route {
 	var rs []route
 	rs = append(rs, h.identityRoutes()...)
+	rs = append(rs, h.usageRoutes()...) // usage.go
+	rs = append(rs, h.lockRoutes()...)  // locks.go
 	return rs
 }
 

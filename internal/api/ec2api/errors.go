@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"strato/internal/core/instance"
 	"strato/internal/errdefs"
 	"strato/internal/wire/sigv4"
 )
@@ -89,6 +90,8 @@ var errTable = []errRow{
 	// PermissionDenied
 	{kind: errdefs.PermissionDenied, code: "UnauthorizedOperation", status: http.StatusForbidden, msg: fixed(msgUnauthorized)},
 	{kind: errdefs.PermissionDenied, res: errdefs.ResProtection, code: "OperationNotPermitted", status: http.StatusBadRequest, fallback: "The operation is not permitted."},
+	// An operator's security lock (Strato's admin API; EC2 has no such lock).
+	{kind: errdefs.PermissionDenied, res: instance.ResSecurityLock, code: "OperationNotPermitted", status: http.StatusBadRequest, fallback: "The instance is locked for security reasons."},
 
 	// Unauthenticated
 	{kind: errdefs.Unauthenticated, code: "AuthFailure", status: http.StatusUnauthorized, msg: fixed(msgAuthFailure)},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"strato/internal/core/instance"
 	"strato/internal/errdefs"
 	"strato/internal/wire/sigv4"
 )
@@ -83,6 +84,8 @@ func TestLookupError(t *testing.T) {
 			"UnsupportedOperation", 400, "The instance does not have an 'ebs' root device type and cannot be stopped."},
 		{"protection", errdefs.New(errdefs.PermissionDenied, errdefs.ResProtection, "", "The instance may not be terminated."),
 			"OperationNotPermitted", 400, "The instance may not be terminated."},
+		{"security lock", errdefs.New(errdefs.PermissionDenied, instance.ResSecurityLock, "i-12345678", "The instance 'i-12345678' is locked for security reasons; the operation is denied."),
+			"OperationNotPermitted", 400, "The instance 'i-12345678' is locked for security reasons; the operation is denied."},
 		{"denied", errdefs.New(errdefs.PermissionDenied, errdefs.ResNone, "", "policy says no to arn:..."),
 			"UnauthorizedOperation", 403, "You are not authorized to perform this operation."},
 		{"unknown key", errdefs.New(errdefs.Unauthenticated, errdefs.ResAccessKey, "AKID", "no such key"),

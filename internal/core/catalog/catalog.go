@@ -72,6 +72,7 @@ type Catalog struct {
 const (
 	ImageShell              = "ami-0000000000000000a" // runs user data with /bin/sh; EBS-backed
 	ImageShellInstanceStore = "ami-0000000000000000b" // the same, instance-store-backed
+	ImageShellWindows       = "ami-0000000000000000c" // the same guest, platform "windows" (metered as Windows)
 )
 
 // OwnerAlias of built-in images.
@@ -89,6 +90,9 @@ func New(region string) *Catalog {
 				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
 			{ID: ImageShellInstanceStore, Name: "strato-shell-instance-store", Description: "strato-shell booted from instance store: it cannot be stopped, only rebooted or terminated.",
 				Kind: "shell", RootDeviceType: "instance-store", RootDeviceName: "/dev/sda1", RootSizeGiB: 8, Architecture: "x86_64",
+				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
+			{ID: ImageShellWindows, Name: "strato-shell-windows", Description: "Platform windows for metering and billing only (a full instance hour per start): it runs the same /bin/sh guest as strato-shell, not Windows.",
+				Kind: "shell", RootDeviceType: "ebs", RootDeviceName: "/dev/sda1", RootSizeGiB: 30, Platform: "windows", Architecture: "x86_64",
 				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
 		},
 	}

@@ -29,6 +29,15 @@ type RunRequest struct {
 	RootDeleteOnTermination *bool
 	ClientToken             string
 	DryRun                  bool
+
+	// Origin is the API making the request (OriginEC2 when empty): it
+	// picks the catalog, the id shape and the per-API rules.
+	Origin string
+	// Stopped creates the instances stopped instead of booting them (ECS
+	// CreateInstance); they hold no host capacity until started.
+	Stopped bool
+	// Labels are frontend-owned attributes stored with the instances.
+	Labels map[string]string
 }
 
 // Reservation is the result of one Run.
@@ -50,6 +59,22 @@ type StopRequest struct {
 	Force     bool
 	Hibernate bool
 	DryRun    bool
+	// ConfirmStop confirms the stop of an instance whose type requires it
+	// (ECS's I1 family, whose local disks the stop wipes); ignored for
+	// other types.
+	ConfirmStop bool
+	// StoppedMode is StoppedModeKeepCharging or StoppedModeStopCharging for
+	// origins that offer the choice ("" = the origin's default); it must
+	// be empty for the others.
+	StoppedMode string
+}
+
+// TerminateRequest tunes TerminateWith.
+type TerminateRequest struct {
+	// Force lets origins that release only stopped instances release a
+	// running one too (ECS DeleteInstance Force=true), cutting its power.
+	Force  bool
+	DryRun bool
 }
 
 // Field names something a Filter compares.
@@ -81,6 +106,9 @@ type Filter struct {
 // Query selects instances of one account. IDs, when given, must all exist
 // (NotFound names the missing ones); Filters narrow further.
 type Query struct {
+	// Origin selects the API whose instances are listed; empty means
+	// OriginEC2, so that EC2 never sees another API's instances.
+	Origin     string
 	IDs        []string
 	Filters    []Filter
 	MaxResults int    // 0 = all
@@ -94,6 +122,8 @@ type Attributes struct {
 	InstanceType          *string // only while stopped
 	UserData              *[]byte // only while stopped
 	ShutdownBehavior      *string
+	// Labels sets (or, with an empty value, removes) frontend-owned labels.
+	Labels map[string]string
 }
 
 // TagRef names a tag to delete: Value nil deletes the key whatever its value.

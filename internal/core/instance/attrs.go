@@ -20,16 +20,19 @@ func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, 
 	}
 	defer unlock()
 	in := insts[0]
+	if err := checkUnlocked(in); err != nil {
+		return err
+	}
 	if in.State == Terminated || in.State == ShuttingDown {
 		return errdefs.Newf(errdefs.IncorrectState, errdefs.ResInstance, id, "The instance '%s' is not in a state from which it can be modified.", id)
 	}
 	if a.InstanceType != nil || a.UserData != nil {
-		if _, _, ok := Next(OpModify, in.State); !ok {
+		if _, _, ok := nextFor(in, OpModify); !ok {
 			return refuse(OpModify, in)
 		}
 	}
 	if a.InstanceType != nil {
-		t, ok := s.cat.InstanceType(*a.InstanceType)
+		t, ok := s.typeFor(in.API(), *a.InstanceType)
 		if !ok {
 			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResInstanceType, *a.InstanceType,
 				"The instance type '%s' does not exist in our records", *a.InstanceType)
@@ -39,8 +42,8 @@ func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, 
 				"The instance type %s is not supported for hibernation.", t.Name)
 		}
 	}
-	if a.UserData != nil && len(*a.UserData) > MaxUserDataBytes {
-		return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, "", "User data is limited to %d bytes", MaxUserDataBytes)
+	if limit := policyFor(in.API()).maxUserData; a.UserData != nil && len(*a.UserData) > limit {
+		return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, "", "User data is limited to %d bytes", limit)
 	}
 	if b := a.ShutdownBehavior; b != nil && *b != "stop" && *b != "terminate" {
 		return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, *b,
@@ -49,8 +52,28 @@ func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, 
 	if dryRun {
 		return errDryRun()
 	}
+	if a.InstanceType != nil && holdsCapacity(in) {
+		// A stopped instance that keeps its reservation changes its size.
+		s.capMu.Lock()
+		defer s.capMu.Unlock()
+		old, nw := s.sizeOf(in.API(), in.InstanceType), s.sizeOf(in.API(), *a.InstanceType)
+		if grow := (Capacity{VCPUs: max(0, nw.VCPUs-old.VCPUs), MemoryMiB: max(0, nw.MemoryMiB-old.MemoryMiB)}); !s.fits(grow) {
+			return errNoCapacity(*a.InstanceType, in.AvailabilityZone)
+		}
+	}
 	next := in.Clone()
 	detail := map[string]string{}
+	for k, v := range a.Labels {
+		if next.Labels == nil {
+			next.Labels = map[string]string{}
+		}
+		if v == "" {
+			delete(next.Labels, k)
+		} else {
+			next.Labels[k] = v
+		}
+		detail["label."+k] = v
+	}
 	if a.DisableAPIStop != nil {
 		next.DisableAPIStop = *a.DisableAPIStop
 		detail["disableApiStop"] = boolString(*a.DisableAPIStop)

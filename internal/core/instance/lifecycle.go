@@ -41,7 +41,10 @@ func (s *Service) Start(ctx context.Context, account string, ids []string, dryRu
 	}
 	defer unlock()
 	for _, in := range insts {
-		if _, _, ok := Next(OpStart, in.State); !ok {
+		if err := checkUnlocked(in); err != nil {
+			return nil, err
+		}
+		if _, _, ok := nextFor(in, OpStart); !ok {
 			return nil, refuse(OpStart, in)
 		}
 		if in.Spot && in.SpotType == "one-time" {
@@ -52,25 +55,37 @@ func (s *Service) Start(ctx context.Context, account string, ids []string, dryRu
 	if dryRun {
 		return nil, errDryRun()
 	}
+	s.capMu.Lock() // capacity.go: the check and the transitions that consume it
+	defer s.capMu.Unlock()
+	if err := s.checkStartCapacity(insts); err != nil {
+		return nil, err
+	}
 	now := s.clk.Now()
 	changes := make([]StateChange, 0, len(insts))
 	for _, in := range insts {
-		next, unchanged, _ := Next(OpStart, in.State)
+		next, unchanged, _ := nextFor(in, OpStart)
 		if unchanged {
 			changes = append(changes, StateChange{InstanceID: in.ID, Previous: in.State, Current: in.State})
 			continue
 		}
-		pub, err := s.ipam.allocPublic(in.PublicIP)
-		if err != nil {
-			return changes, err
+		// A stop that kept the reservation kept the public address too.
+		pub, kept := in.PublicIP, in.StoppedMode == StoppedModeKeepCharging && in.PublicIP != ""
+		if !kept {
+			var err error
+			if pub, err = s.ipam.allocPublic(in.PublicIP); err != nil {
+				return changes, err
+			}
 		}
 		if _, err := s.transition(ctx, in, OpStart, next, func(n *Instance) {
 			n.PublicIP = pub
 			n.LaunchTime = now
 			n.StateTransitionReason = ""
 			n.StateReason = &ReasonPending
+			n.StoppedMode = ""
 		}); err != nil {
-			s.ipam.release(pub)
+			if !kept {
+				s.ipam.release(pub)
+			}
 			return changes, err
 		}
 		changes = append(changes, StateChange{InstanceID: in.ID, Previous: in.State, Current: next})
@@ -101,7 +116,8 @@ func (s *Service) Stop(ctx context.Context, account string, ids []string, req St
 	hib := req.Hibernate && s.canHibernate()
 	changes := make([]StateChange, 0, len(insts))
 	for _, in := range insts {
-		next, unchanged, _ := Next(OpStop, in.State)
+		next, unchanged, _ := nextFor(in, OpStop)
+		mode, _ := stoppedModeFor(in, req.StoppedMode) // checked by checkStop
 		if unchanged {
 			if in.State == Stopping && req.Force && !in.StopForce {
 				if _, err := s.update(ctx, in, func(n *Instance) { n.StopForce = true }); err != nil {
@@ -119,6 +135,7 @@ func (s *Service) Stop(ctx context.Context, account string, ids []string, req St
 		if _, err := s.transition(ctx, in, OpStop, next, func(n *Instance) {
 			n.StopForce = req.Force
 			n.Hibernate = hib
+			n.StoppedMode = mode
 			n.StateTransitionReason = userReason(now)
 			n.StateReason = &reason
 		}); err != nil {
@@ -132,6 +149,16 @@ func (s *Service) Stop(ctx context.Context, account string, ids []string, req St
 
 // checkStop applies the rules that forbid a stop before the state table.
 func (s *Service) checkStop(in *Instance, req StopRequest) error {
+	if err := checkUnlocked(in); err != nil {
+		return err
+	}
+	if _, err := stoppedModeFor(in, req.StoppedMode); err != nil {
+		return err
+	}
+	if s.stopNeedsConfirm(in) && !req.ConfirmStop {
+		return errdefs.Newf(errdefs.InvalidArgument, ResConfirmStop, in.ID,
+			"The instance '%s' has local disks that the stop wipes: the stop must be confirmed (ConfirmStop).", in.ID)
+	}
 	if in.RootDeviceType != "ebs" {
 		return errdefs.Newf(errdefs.Unsupported, errdefs.ResNone, in.ID,
 			"The instance '%s' does not have an 'ebs' root device type and cannot be stopped.", in.ID)
@@ -148,7 +175,7 @@ func (s *Service) checkStop(in *Instance, req StopRequest) error {
 		return errdefs.Newf(errdefs.Unsupported, errdefs.ResHibernation, in.ID,
 			"The instance '%s' does not have hibernation configured. Only instances launched with hibernation configured can be hibernated.", in.ID)
 	}
-	if _, _, ok := Next(OpStop, in.State); !ok {
+	if _, _, ok := nextFor(in, OpStop); !ok {
 		return refuse(OpStop, in)
 	}
 	return nil
@@ -168,7 +195,10 @@ func (s *Service) Reboot(ctx context.Context, account string, ids []string, dryR
 	}
 	defer unlock()
 	for _, in := range insts {
-		if _, _, ok := Next(OpReboot, in.State); !ok {
+		if err := checkUnlocked(in); err != nil {
+			return err
+		}
+		if _, _, ok := nextFor(in, OpReboot); !ok {
 			return refuse(OpReboot, in)
 		}
 	}
@@ -187,34 +217,49 @@ func (s *Service) Reboot(ctx context.Context, account string, ids []string, dryR
 
 // Terminate terminates instances; terminated ones are reported unchanged.
 func (s *Service) Terminate(ctx context.Context, account string, ids []string, dryRun bool) ([]StateChange, error) {
+	return s.TerminateWith(ctx, account, ids, TerminateRequest{DryRun: dryRun})
+}
+
+// TerminateWith is Terminate with options: Force releases what the
+// origin's rules release only when forced (ECS: a running instance), and
+// the guest is then killed, not shut down.
+func (s *Service) TerminateWith(ctx context.Context, account string, ids []string, req TerminateRequest) ([]StateChange, error) {
 	insts, unlock, err := s.batch(account, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	op := OpTerminate
+	if req.Force {
+		op = OpForceTerminate
+	}
 	for _, in := range insts {
 		if in.DisableAPITermination && in.State != Terminated && in.State != ShuttingDown {
 			return nil, errdefs.Newf(errdefs.PermissionDenied, errdefs.ResProtection, in.ID,
 				"The instance '%s' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.", in.ID)
 		}
-		if _, _, ok := Next(OpTerminate, in.State); !ok {
+		if _, _, ok := nextFor(in, op); !ok {
 			return nil, refuse(OpTerminate, in)
 		}
 	}
-	if dryRun {
+	if req.DryRun {
 		return nil, errDryRun()
 	}
 	now := s.clk.Now()
 	changes := make([]StateChange, 0, len(insts))
 	for _, in := range insts {
-		next, unchanged, _ := Next(OpTerminate, in.State)
+		next, unchanged, _ := nextFor(in, op)
 		if unchanged {
 			changes = append(changes, StateChange{InstanceID: in.ID, Previous: in.State, Current: in.State})
 			continue
 		}
+		// Only a forced release of a running ECS instance cuts the power;
+		// EC2's TerminateInstances keeps its graceful shutdown.
+		kill := req.Force && in.State == Running && in.API() != OriginEC2
 		if _, err := s.transition(ctx, in, OpTerminate, next, func(n *Instance) {
 			n.StateTransitionReason = userReason(now)
 			n.StateReason = &ReasonUserShutdown
+			n.StopForce = n.StopForce || kill
 		}); err != nil {
 			return changes, err
 		}

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"maps"
 	"time"
 
 	"strato/internal/driver"
@@ -153,6 +154,21 @@ type Instance struct {
 	StopForce  bool `json:"stopForce,omitempty"`
 	Hibernate  bool `json:"hibernate,omitempty"`  // the current stop hibernates
 	Hibernated bool `json:"hibernated,omitempty"` // stopped with RAM kept
+
+	// Origin is the API the instance was created through (OriginEC2,
+	// OriginECS); it picks the per-API rules of origin.go. Empty in records
+	// made before origins existed, which are EC2's (see API).
+	Origin string `json:"origin,omitempty"`
+	// OperationLocks are operator locks (LockSecurity) that refuse some
+	// operations; see locks_security.go.
+	OperationLocks []Lock `json:"operationLocks,omitempty"`
+	// StoppedMode says whether the current or last stop keeps the host
+	// reservation (StoppedModeKeepCharging) or gives it back
+	// (StoppedModeStopCharging); empty when the API has no such choice.
+	StoppedMode string `json:"stoppedMode,omitempty"`
+	// Labels are attributes a frontend keeps on the instance without the
+	// core interpreting them (ECS: instance name, description, host name).
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Clone returns a deep copy.
@@ -173,6 +189,8 @@ func (i *Instance) Clone() *Instance {
 		h.Data = append([]byte(nil), i.Handle.Data...)
 		c.Handle = &h
 	}
+	c.OperationLocks = append([]Lock(nil), i.OperationLocks...)
+	c.Labels = maps.Clone(i.Labels)
 	return &c
 }
 

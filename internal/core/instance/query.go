@@ -21,6 +21,10 @@ func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Ins
 		return nil, "", err
 	}
 	now := s.clk.Now()
+	origin := q.Origin
+	if origin == "" {
+		origin = OriginEC2
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var want map[string]bool
@@ -29,7 +33,7 @@ func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Ins
 		var missing []string
 		for _, id := range q.IDs {
 			in := s.byID[id]
-			if in == nil || in.AccountID != account || s.expired(in, now) {
+			if in == nil || in.AccountID != account || s.expired(in, now) || in.API() != origin {
 				missing = append(missing, id)
 			}
 			want[id] = true
@@ -53,7 +57,7 @@ func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Ins
 	next := ""
 	for _, id := range list[start:] {
 		in := s.byID[id]
-		if s.expired(in, now) || !matches(in, q.Filters) {
+		if s.expired(in, now) || in.API() != origin || !matches(in, q.Filters) {
 			continue
 		}
 		if q.MaxResults > 0 && len(out) == q.MaxResults {
@@ -66,9 +70,9 @@ func (s *Service) Describe(ctx context.Context, account string, q Query) ([]*Ins
 }
 
 // expired reports a terminated instance past its retention (the purge may
-// not have run yet).
+// not have run yet), or a released one its origin no longer shows (hidden).
 func (s *Service) expired(in *Instance, now time.Time) bool {
-	return in.State == Terminated && now.Sub(in.TerminatedAt) >= s.cfg.TerminatedRetention
+	return in.State == Terminated && now.Sub(in.TerminatedAt) >= s.cfg.TerminatedRetention || hidden(in)
 }
 
 // Get returns one instance of the account, or NotFound.

@@ -92,10 +92,10 @@ func (s *Service) spec(in *Instance) driver.Spec {
 			"STRATO_REGION":        in.Region,
 		},
 	}
-	if img, ok := s.cat.Image(in.ImageID); ok {
+	if img, ok := s.imageFor(in.API(), in.ImageID); ok {
 		sp.Image = driver.Image{ID: img.ID, Kind: img.Kind}
 	}
-	if t, ok := s.cat.InstanceType(in.InstanceType); ok {
+	if t, ok := s.typeFor(in.API(), in.InstanceType); ok {
 		sp.VCPUs, sp.MemoryMiB = t.VCPUs, t.MemoryMiB
 	}
 	for _, v := range in.Volumes {
@@ -205,8 +205,10 @@ func (s *Service) halt(in *Instance) error {
 		}
 	}
 	_, err := s.record(in.ID, Stopping, OpHalted, func(n *Instance) {
-		s.ipam.release(n.PublicIP)
-		n.PublicIP = ""
+		if n.StoppedMode != StoppedModeKeepCharging { // the reservation keeps the address
+			s.ipam.release(n.PublicIP)
+			n.PublicIP = ""
+		}
 		n.StopForce, n.Hibernate = false, false
 		n.Hibernated = hibernated
 	})
@@ -327,6 +329,9 @@ func (s *Service) onExit(id string, gen uint64) {
 	if _, err := s.transition(s.ctx, cur, op, next, func(n *Instance) {
 		n.StateTransitionReason = "Instance initiated (" + now.UTC().Format("2006-01-02 15:04:05") + " GMT)"
 		n.StateReason = &ReasonInstanceShutdown
+		if op == OpGuestStop {
+			n.StoppedMode = policyFor(n.API()).defaultStoppedMode
+		}
 	}); err != nil {
 		s.log.Error("record guest shutdown", "instance", id, "err", err)
 		return

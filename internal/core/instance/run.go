@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"strato/internal/core/catalog"
 	"strato/internal/errdefs"
@@ -37,6 +38,17 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 	if req.DryRun {
 		return nil, errDryRun()
 	}
+	s.capMu.Lock() // capacity.go: from the check until the instances are in the cache
+	defer s.capMu.Unlock()
+	if !req.Stopped {
+		size := Capacity{VCPUs: typ.VCPUs, MemoryMiB: typ.MemoryMiB}
+		if room := s.room(size); room >= 0 && room < count {
+			if room < req.MinCount {
+				return nil, errNoCapacity(typ.Name, req.AvailabilityZone)
+			}
+			count = room
+		}
+	}
 
 	now := s.clk.Now()
 	res := &Reservation{ID: newID("r"), AccountID: account}
@@ -50,20 +62,25 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 			return nil, err
 		}
 		allocated = append(allocated, priv)
-		pub, err := s.ipam.allocPublic("")
-		if err != nil {
-			release()
-			return nil, err
+		pub := ""
+		if !req.Stopped { // a created-stopped instance gets its public address at start
+			if pub, err = s.ipam.allocPublic(""); err != nil {
+				release()
+				return nil, err
+			}
+			allocated = append(allocated, pub)
 		}
-		allocated = append(allocated, pub)
 		in := s.newInstance(account, res.ID, i, req, img, typ, hash, priv, pub)
 		in.CreatedAt, in.LaunchTime = now, now
 		for k := range in.Volumes {
 			in.Volumes[k].AttachTime = now
 		}
+		if req.Stopped {
+			in.State, in.StateReason = Stopped, nil
+		}
 		res.Instances = append(res.Instances, in)
 		events = append(events, Event{Time: now, InstanceID: in.ID, AccountID: account, Type: EventCreated,
-			To: Pending, Reason: string(OpStart), Detail: eventDetail(in)})
+			To: in.State, Reason: string(OpStart), Detail: eventDetail(in)})
 	}
 	if err := s.store.CreateInstances(ctx, res.Instances, events); err != nil {
 		release()
@@ -76,9 +93,12 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 	s.mu.Unlock()
 	out := make([]*Instance, len(res.Instances))
 	for i, in := range res.Instances {
-		s.log.Info("instance launched", "instance", in.ID, "account", account, "type", in.InstanceType, "image", in.ImageID)
+		s.log.Info("instance launched", "instance", in.ID, "account", account, "type", in.InstanceType, "image", in.ImageID,
+			"api", in.API(), "state", in.State)
 		out[i] = in.Clone()
-		s.kick(in.ID)
+		if !req.Stopped {
+			s.kick(in.ID)
+		}
 	}
 	res.Instances = out
 	return res, nil
@@ -88,6 +108,12 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 func (s *Service) validateRun(req *RunRequest) (catalog.Image, catalog.InstanceType, error) {
 	var zero catalog.Image
 	var zt catalog.InstanceType
+	if req.Origin == "" {
+		req.Origin = OriginEC2
+	}
+	if err := checkOrigin(req.Origin); err != nil {
+		return zero, zt, err
+	}
 	if req.MinCount < 1 || req.MaxCount < 1 {
 		return zero, zt, errdefs.New(errdefs.InvalidArgument, errdefs.ResParameter, "", "Value for parameter MinCount and MaxCount must be positive integers.")
 	}
@@ -98,14 +124,14 @@ func (s *Service) validateRun(req *RunRequest) (catalog.Image, catalog.InstanceT
 	if req.ImageID == "" {
 		return zero, zt, errdefs.New(errdefs.InvalidArgument, errdefs.ResMissing, "ImageId", "The request must contain the parameter ImageId")
 	}
-	img, ok := s.cat.Image(req.ImageID)
+	img, ok := s.imageFor(req.Origin, req.ImageID)
 	if !ok {
 		return zero, zt, errdefs.Newf(errdefs.NotFound, errdefs.ResImage, req.ImageID, "The image id '[%s]' does not exist", req.ImageID)
 	}
 	if req.InstanceType == "" {
 		req.InstanceType = "m1.small"
 	}
-	typ, ok := s.cat.InstanceType(req.InstanceType)
+	typ, ok := s.typeFor(req.Origin, req.InstanceType)
 	if !ok {
 		return zero, zt, errdefs.Newf(errdefs.InvalidArgument, errdefs.ResInstanceType, req.InstanceType,
 			"The instance type '%s' does not exist in our records", req.InstanceType)
@@ -138,9 +164,9 @@ func (s *Service) validateRun(req *RunRequest) (catalog.Image, catalog.InstanceT
 				"One-time Spot Instances cannot be launched with hibernation.")
 		}
 	}
-	if len(req.UserData) > MaxUserDataBytes {
+	if limit := policyFor(req.Origin).maxUserData; len(req.UserData) > limit {
 		return zero, zt, errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, "",
-			"User data is limited to %d bytes", MaxUserDataBytes)
+			"User data is limited to %d bytes", limit)
 	}
 	if req.RootVolumeSizeGiB != 0 {
 		if req.RootVolumeSizeGiB < img.RootSizeGiB || req.RootVolumeSizeGiB > MaxRootSizeGiB {
@@ -223,7 +249,7 @@ func (s *Service) newInstance(account, resID string, idx int, req RunRequest, im
 		size = req.RootVolumeSizeGiB
 	}
 	in := &Instance{
-		ID: newID("i"), AccountID: account, ReservationID: resID, LaunchIndex: idx,
+		ID: newIDFor(req.Origin, "i"), AccountID: account, ReservationID: resID, LaunchIndex: idx,
 		ImageID: img.ID, InstanceType: typ.Name, Platform: img.Platform,
 		AvailabilityZone: req.AvailabilityZone, KeyName: req.KeyName, UserData: req.UserData,
 		State: Pending, StateReason: &ReasonPending,
@@ -234,12 +260,17 @@ func (s *Service) newInstance(account, resID string, idx int, req RunRequest, im
 		Spot: req.Spot, SpotType: req.SpotType,
 		ClientToken: req.ClientToken, RequestHash: hash,
 		Tags: append([]Tag(nil), req.Tags...), Driver: s.drv.Name(),
+		Origin: req.Origin, Labels: maps.Clone(req.Labels),
 	}
-	in.Volumes = append(in.Volumes, Volume{ID: newID("vol"), DeviceName: img.RootDeviceName, SizeGiB: size,
+	volPrefix := "vol"
+	if req.Origin == OriginECS {
+		volPrefix = "d" // ECS disk ids
+	}
+	in.Volumes = append(in.Volumes, Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: img.RootDeviceName, SizeGiB: size,
 		DeleteOnTermination: dot || img.RootDeviceType != "ebs", Scratch: img.RootDeviceType != "ebs",
 		Tags: append([]Tag(nil), req.VolumeTags...)})
 	if typ.InstanceStorageGiB > 0 {
-		in.Volumes = append(in.Volumes, Volume{ID: newID("vol"), DeviceName: "ephemeral0", SizeGiB: typ.InstanceStorageGiB,
+		in.Volumes = append(in.Volumes, Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: "ephemeral0", SizeGiB: typ.InstanceStorageGiB,
 			DeleteOnTermination: true, Scratch: true})
 	}
 	return in

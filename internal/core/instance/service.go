@@ -49,6 +49,10 @@ type Config struct {
 	PublicCIDR  netip.Prefix
 	// MaxInstances caps the non-terminated instances per account (0 = 1000).
 	MaxInstances int
+	// CapacityVCPUs and CapacityMemoryMiB are the host's capacity for every
+	// API's instances (capacity.go); 0 means unlimited.
+	CapacityVCPUs     int
+	CapacityMemoryMiB int64
 }
 
 // Service is the instance lifecycle engine.
@@ -67,6 +71,7 @@ type Service struct {
 	tokens   map[string][]string  // account + "\x00" + client token → ids
 	nextSeq  uint64
 	ipam     *ipam
+	capMu    sync.Mutex // serialises capacity checks with their writes (capacity.go)
 
 	opLocks  keyedMutex // one operation lock per instance
 	drvLocks keyedMutex // serialises driver work per instance (forced stops bypass it)
@@ -281,6 +286,8 @@ func eventDetail(in *Instance) map[string]string {
 	if in.Hibernate {
 		d["hibernate"] = "true"
 	}
+	addVolumeDetail(d, in) // meterdetail.go
+	addOriginDetail(d, in) // origin.go
 	return d
 }
 

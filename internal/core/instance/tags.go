@@ -181,7 +181,7 @@ func (s *Service) DescribeTags(ctx context.Context, account string, filters []Ta
 	s.mu.RLock()
 	for _, iid := range s.accounts[account] {
 		in := s.byID[iid]
-		if in.State == Terminated {
+		if in.State == Terminated || in.API() != OriginEC2 { // EC2's DescribeTags: EC2's resources only
 			continue
 		}
 		for _, t := range in.Tags {

@@ -83,7 +83,43 @@ var transitions = map[Op]map[State]rule{
 // Next applies op to an instance in state from. ok is false when the table
 // refuses; unchanged is true when the operation succeeds without a change.
 func Next(op Op, from State) (next State, unchanged, ok bool) {
-	r, ok := transitions[op][from]
+	return apply(transitions[op], from)
+}
+
+// OpForceTerminate is a termination that may cut the power of a running
+// instance (ECS DeleteInstance with Force=true). Origins without a row for
+// it use OpTerminate's.
+const OpForceTerminate Op = "force-terminate"
+
+// originTransitions holds, per origin, the user operations whose cells
+// differ from the shared table; for such an operation the origin's row
+// replaces the shared one whole. ECS (seed 003 and its API reference)
+// starts only Stopped instances, stops only Running ones (a stop of a
+// stopped instance is IncorrectInstanceStatus, where EC2 accepts it), and
+// releases only Stopped ones unless forced.
+var originTransitions = map[string]map[Op]map[State]rule{
+	OriginECS: {
+		OpStart:          {Stopped: {next: Pending}},
+		OpStop:           {Running: {next: Stopping}},
+		OpTerminate:      {Stopped: {next: ShuttingDown}, ShuttingDown: {unchanged: true}, Terminated: {unchanged: true}},
+		OpForceTerminate: {Running: {next: ShuttingDown}, Stopped: {next: ShuttingDown}, ShuttingDown: {unchanged: true}, Terminated: {unchanged: true}},
+	},
+}
+
+// NextFor is Next under the rules of origin (OriginEC2, OriginECS).
+func NextFor(origin string, op Op, from State) (next State, unchanged, ok bool) {
+	if row, ok := originTransitions[origin][op]; ok {
+		return apply(row, from)
+	}
+	if op == OpForceTerminate {
+		op = OpTerminate
+	}
+	return Next(op, from)
+}
+
+// apply reads one row of a table.
+func apply(row map[State]rule, from State) (State, bool, bool) {
+	r, ok := row[from]
 	if !ok {
 		return "", false, false
 	}

@@ -72,9 +72,13 @@ func FullInstance(id string) *instance.Instance {
 			Driver: "process",
 			Data:   json.RawMessage(`{"pid": 4242, "dir": "/var/lib/strato/` + id + `", "nested": {"a": [1, 2.5, null, true]}}`),
 		},
-		StopForce:  true,
-		Hibernate:  true,
-		Hibernated: true,
+		StopForce:      true,
+		Hibernate:      true,
+		Hibernated:     true,
+		Origin:         instance.OriginECS,
+		OperationLocks: []instance.Lock{{Reason: instance.LockSecurity}},
+		StoppedMode:    instance.StoppedModeKeepCharging,
+		Labels:         map[string]string{"InstanceName": "web-1", "Description": "prød"},
 	}
 }
 

@@ -66,7 +66,7 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.privateCIDR, "private-cidr", "172.31.0.0/16", "pool of private instance addresses")
 	fs.StringVar(&c.publicCIDR, "public-cidr", "198.18.0.0/15", "pool of public instance addresses (new at every start)")
 	fs.IntVar(&c.maxInstances, "max-instances", 1000, "limit of non-terminated instances per account")
-	capacityFlags(fs, c) // capacity.go
+	capacityFlags(fs, c)
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
@@ -86,7 +86,7 @@ func (c *serveConfig) validate() error {
 	if c.stopTimeout <= 0 {
 		return errors.New("--stop-timeout must be positive")
 	}
-	if err := c.validateCapacity(); err != nil { // capacity.go
+	if err := c.validateCapacity(); err != nil {
 		return err
 	}
 	return nil
@@ -170,7 +170,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cat := catalog.New(c.region)
-	meter, err := newMeter(c.prices, st, cat, clk, log.With("component", "metering")) // metrics.go
+	meter, err := newMeter(c.prices, st, cat, clk, log.With("component", "metering"))
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer insts.Close()
-	log.Info("host capacity for instances of every API", "vcpus", c.capacityVCPUs, "memory_mib", c.capacityMemoryMiB) // capacity.go
+	log.Info("host capacity for instances of every API", "vcpus", c.capacityVCPUs, "memory_mib", c.capacityMemoryMiB)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -192,3 +192,28 @@ func Clip(s string, max int) string {
 	}
 	return s[:cut] + "..."
 }
+
+// Key names a row of a frontend's error table: a kind, refined by a resource.
+type Key struct {
+	Kind     Kind
+	Resource Resource
+}
+
+// Index builds the lookup map of a frontend's error table from its rows.
+func Index[R any](rows []R, key func(R) Key) map[Key]R {
+	m := make(map[Key]R, len(rows))
+	for _, r := range rows {
+		m[key(r)] = r
+	}
+	return m
+}
+
+// Row finds the row for e in an index: the exact (Kind, Resource) pair, else
+// the kind's default row (resource ResNone). ok is false when neither exists.
+func Row[R any](index map[Key]R, e *Error) (row R, ok bool) {
+	if row, ok = index[Key{e.Kind, e.Resource}]; ok {
+		return row, true
+	}
+	row, ok = index[Key{e.Kind, ResNone}]
+	return row, ok
+}

@@ -51,3 +51,28 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexAndRow(t *testing.T) {
+	type row struct {
+		k    Key
+		code string
+	}
+	idx := Index([]row{
+		{Key{NotFound, ResNone}, "NotFound"},
+		{Key{NotFound, ResImage}, "ImageNotFound"},
+	}, func(r row) Key { return r.k })
+	for _, tc := range []struct {
+		e    *Error
+		want string
+		ok   bool
+	}{
+		{&Error{Kind: NotFound, Resource: ResImage}, "ImageNotFound", true},
+		{&Error{Kind: NotFound, Resource: ResInstance}, "NotFound", true}, // the kind's default row
+		{&Error{Kind: Internal}, "", false},
+	} {
+		got, ok := Row(idx, tc.e)
+		if got.code != tc.want || ok != tc.ok {
+			t.Errorf("Row(%v/%q) = %q, %v; want %q, %v", tc.e.Kind, tc.e.Resource, got.code, ok, tc.want, tc.ok)
+		}
+	}
+}

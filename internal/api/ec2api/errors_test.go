@@ -17,7 +17,7 @@ import (
 // default row, so a new kind cannot reach clients as a 500 by accident.
 func TestErrorTableCoversEveryKind(t *testing.T) {
 	for _, k := range errdefs.Kinds {
-		if _, ok := errIndex[errKey{k, errdefs.ResNone}]; !ok {
+		if _, ok := errIndex[errKey{Kind: k, Resource: errdefs.ResNone}]; !ok {
 			t.Errorf("errTable has no default row for kind %v", k)
 		}
 	}
@@ -26,7 +26,7 @@ func TestErrorTableCoversEveryKind(t *testing.T) {
 func TestErrorTableRowsAreWellFormed(t *testing.T) {
 	seen := map[errKey]bool{}
 	for _, r := range errTable {
-		k := errKey{r.kind, r.res}
+		k := errKey{Kind: r.kind, Resource: r.res}
 		if seen[k] {
 			t.Errorf("duplicate row for (%v, %q)", r.kind, r.res)
 		}

@@ -143,32 +143,21 @@ var errTable = []errRow{
 	{kind: errdefs.DryRun, code: "DryRunOperation", status: http.StatusBadRequest, msg: fixed(msgDryRun)},
 }
 
-// errKey finds a row by kind and resource.
-type errKey struct {
-	kind errdefs.Kind
-	res  errdefs.Resource
-}
+// errKey names a row: a kind, refined by a resource.
+type errKey = errdefs.Key
 
-var errIndex = func() map[errKey]errRow {
-	m := make(map[errKey]errRow, len(errTable))
-	for _, r := range errTable {
-		m[errKey{r.kind, r.res}] = r
-	}
-	return m
-}()
+// errIndex finds a row by kind and resource.
+var errIndex = errdefs.Index(errTable, func(r errRow) errKey { return errKey{Kind: r.kind, Resource: r.res} })
 
 // internalRow answers errors of no known kind.
-var internalRow = errIndex[errKey{errdefs.Internal, errdefs.ResNone}]
+var internalRow = errIndex[errKey{Kind: errdefs.Internal, Resource: errdefs.ResNone}]
 
 // lookupError returns the row for e, the code and the message to send.
 func lookupError(e *errdefs.Error) (errRow, string, string) {
 	if e == nil {
 		return internalRow, internalRow.code, msgInternal
 	}
-	row, ok := errIndex[errKey{e.Kind, e.Resource}]
-	if !ok {
-		row, ok = errIndex[errKey{e.Kind, errdefs.ResNone}]
-	}
+	row, ok := errdefs.Row(errIndex, e)
 	if !ok {
 		row = internalRow
 	}

@@ -17,7 +17,7 @@ import (
 // default row, so a new kind cannot reach clients as a 500 by accident.
 func TestErrorTableCoversEveryKind(t *testing.T) {
 	for _, k := range errdefs.Kinds {
-		if _, ok := errIndex[errKey{k, errdefs.ResNone}]; !ok {
+		if _, ok := errIndex[errKey{Kind: k, Resource: errdefs.ResNone}]; !ok {
 			t.Errorf("errTable has no default row for kind %v", k)
 		}
 	}
@@ -27,24 +27,24 @@ func TestErrorTableCoversEveryKind(t *testing.T) {
 // the core and this package raise on ECS's path has its own row.
 func TestErrorTableCoversRaisedResources(t *testing.T) {
 	raised := []errKey{
-		{errdefs.InvalidArgument, acsrpc.ResMissing}, {errdefs.InvalidArgument, acsrpc.ResInvalid},
-		{errdefs.InvalidArgument, acsrpc.ResTimestampFormat}, {errdefs.InvalidArgument, acsrpc.ResFormat},
-		{errdefs.Unauthenticated, acsrpc.ResSignatureMethod}, {errdefs.Unauthenticated, acsrpc.ResNonceUsed},
-		{errdefs.Unauthenticated, errdefs.ResSignature}, {errdefs.Unauthenticated, errdefs.ResRequestTime},
-		{errdefs.Unauthenticated, errdefs.ResAccessKey},
-		{errdefs.PermissionDenied, instance.ResSecurityLock}, {errdefs.InvalidArgument, instance.ResConfirmStop},
-		{errdefs.LimitExceeded, errdefs.ResCapacity}, {errdefs.LimitExceeded, errdefs.ResInstanceLimit},
-		{errdefs.NotFound, errdefs.ResInstance}, {errdefs.NotFound, errdefs.ResImage}, {errdefs.IncorrectState, errdefs.ResInstance},
-		{errdefs.NotFound, resAPI}, {errdefs.NotFound, resStatus}, {errdefs.NotFound, resZone},
-		{errdefs.InvalidArgument, resMethod}, {errdefs.InvalidArgument, resRequest}, {errdefs.InvalidArgument, resParam},
-		{errdefs.InvalidArgument, resTagKey}, {errdefs.InvalidArgument, resTagValue}, {errdefs.InvalidArgument, resTagCount},
-		{errdefs.InvalidArgument, resResourceType}, {errdefs.InvalidArgument, resUserData},
-		{errdefs.InvalidArgument, errdefs.ResInstanceType}, {errdefs.InvalidArgument, errdefs.ResMissing},
-		{errdefs.InvalidArgument, errdefs.ResPageToken}, {errdefs.AlreadyExists, errdefs.ResClientToken},
+		{Kind: errdefs.InvalidArgument, Resource: acsrpc.ResMissing}, {Kind: errdefs.InvalidArgument, Resource: acsrpc.ResInvalid},
+		{Kind: errdefs.InvalidArgument, Resource: acsrpc.ResTimestampFormat}, {Kind: errdefs.InvalidArgument, Resource: acsrpc.ResFormat},
+		{Kind: errdefs.Unauthenticated, Resource: acsrpc.ResSignatureMethod}, {Kind: errdefs.Unauthenticated, Resource: acsrpc.ResNonceUsed},
+		{Kind: errdefs.Unauthenticated, Resource: errdefs.ResSignature}, {Kind: errdefs.Unauthenticated, Resource: errdefs.ResRequestTime},
+		{Kind: errdefs.Unauthenticated, Resource: errdefs.ResAccessKey},
+		{Kind: errdefs.PermissionDenied, Resource: instance.ResSecurityLock}, {Kind: errdefs.InvalidArgument, Resource: instance.ResConfirmStop},
+		{Kind: errdefs.LimitExceeded, Resource: errdefs.ResCapacity}, {Kind: errdefs.LimitExceeded, Resource: errdefs.ResInstanceLimit},
+		{Kind: errdefs.NotFound, Resource: errdefs.ResInstance}, {Kind: errdefs.NotFound, Resource: errdefs.ResImage}, {Kind: errdefs.IncorrectState, Resource: errdefs.ResInstance},
+		{Kind: errdefs.NotFound, Resource: resAPI}, {Kind: errdefs.NotFound, Resource: resStatus}, {Kind: errdefs.NotFound, Resource: resZone},
+		{Kind: errdefs.InvalidArgument, Resource: resMethod}, {Kind: errdefs.InvalidArgument, Resource: resRequest}, {Kind: errdefs.InvalidArgument, Resource: resParam},
+		{Kind: errdefs.InvalidArgument, Resource: resTagKey}, {Kind: errdefs.InvalidArgument, Resource: resTagValue}, {Kind: errdefs.InvalidArgument, Resource: resTagCount},
+		{Kind: errdefs.InvalidArgument, Resource: resResourceType}, {Kind: errdefs.InvalidArgument, Resource: resUserData},
+		{Kind: errdefs.InvalidArgument, Resource: errdefs.ResInstanceType}, {Kind: errdefs.InvalidArgument, Resource: errdefs.ResMissing},
+		{Kind: errdefs.InvalidArgument, Resource: errdefs.ResPageToken}, {Kind: errdefs.AlreadyExists, Resource: errdefs.ResClientToken},
 	}
 	for _, k := range raised {
 		if _, ok := errIndex[k]; !ok {
-			t.Errorf("errTable has no row for (%v, %q)", k.kind, k.res)
+			t.Errorf("errTable has no row for (%v, %q)", k.Kind, k.Resource)
 		}
 	}
 }
@@ -52,7 +52,7 @@ func TestErrorTableCoversRaisedResources(t *testing.T) {
 func TestErrorTableRowsAreWellFormed(t *testing.T) {
 	seen := map[errKey]bool{}
 	for _, r := range errTable {
-		k := errKey{r.kind, r.res}
+		k := errKey{Kind: r.kind, Resource: r.res}
 		if seen[k] {
 			t.Errorf("duplicate row for (%v, %q)", r.kind, r.res)
 		}

@@ -243,6 +243,7 @@ func TestBatches(t *testing.T) {
 	if d := cmp.Diff(resp[0], any(want)); d != "" {
 		t.Errorf("StartInstances (-got +want):\n%s", d)
 	}
+	r.wait(run[0], "Running") // a dry-run stop is judged on the state, like a real one
 	var many = map[string]string{"Action": "StopInstances"}
 	for i := 1; i <= 101; i++ {
 		many[fmt.Sprintf("InstanceId.%d", i)] = run[0]

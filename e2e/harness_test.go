@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -126,8 +128,11 @@ type Server struct {
 	Region   string // AWS_REGION from `strato env`
 	Key      Key    // the default account's key from `strato env`
 	Env      []EnvVar
+	// Bridge and PrivateCIDR are the server's --bridge and --private-cidr.
+	Bridge      string
+	PrivateCIDR string
 
-	t     *testing.T
+	t     testing.TB
 	extra []string // flags after --data-dir
 	log   *syncBuffer
 	proc  *proc // the current `strato serve` process
@@ -142,7 +147,7 @@ type proc struct {
 
 // StartServer starts `strato serve` for t and stops it when t ends. It
 // returns once /healthz answers 200 and `strato env` printed a key.
-func StartServer(t *testing.T, opts Options) *Server {
+func StartServer(t testing.TB, opts Options) *Server {
 	t.Helper()
 	stop := opts.StopTimeout
 	if stop == "" {
@@ -151,9 +156,12 @@ func StartServer(t *testing.T, opts Options) *Server {
 	s := &Server{
 		DataDir: t.TempDir(),
 		t:       t,
-		extra:   append([]string{"--stop-timeout", stop}, opts.Args...),
 		log:     &syncBuffer{},
 	}
+	// Every server has a bridge and a private network of its own, so that
+	// servers running side by side never hand out the same address.
+	s.Bridge, s.PrivateCIDR = nextNetwork()
+	s.extra = append([]string{"--stop-timeout", stop, "--bridge", s.Bridge, "--private-cidr", s.PrivateCIDR}, opts.Args...)
 	t.Cleanup(s.shutdown)
 	// A port found free can be taken by someone else before the server binds
 	// it; then try another one.
@@ -169,7 +177,7 @@ func StartServer(t *testing.T, opts Options) *Server {
 
 // start runs `strato serve` and waits until it is healthy. When the server
 // could not bind its address and retry is set, it returns false.
-func (s *Server) start(t *testing.T, retry bool) bool {
+func (s *Server) start(t testing.TB, retry bool) bool {
 	t.Helper()
 	args := append([]string{"serve", "--addr", s.Addr, "--data-dir", s.DataDir}, s.extra...)
 	p := &proc{exited: make(chan struct{})}
@@ -248,7 +256,7 @@ var (
 
 // freeAddr returns a loopback address with a free port, never the same one
 // twice in this process, so two servers of this run never race for a port.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	portsMu.Lock()
 	defer portsMu.Unlock()
@@ -270,7 +278,7 @@ func freeAddr(t *testing.T) string {
 
 // waitHealthy polls /healthz until it answers 200 (true) or the process
 // exits (false); it fails t after timeout.
-func (s *Server) waitHealthy(t *testing.T, timeout time.Duration) bool {
+func (s *Server) waitHealthy(t testing.TB, timeout time.Duration) bool {
 	t.Helper()
 	hc := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(timeout)
@@ -387,7 +395,7 @@ func shellUnquote(v string) (string, error) {
 
 // Strato runs the strato binary with args (the caller adds --data-dir) and
 // returns its standard output; it fails t when the command fails.
-func (s *Server) Strato(t *testing.T, args ...string) string {
+func (s *Server) Strato(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -437,13 +445,13 @@ func (s *Server) CreateAccount(t *testing.T, name string) string {
 // Client returns an EC2 client signed with the default account's key. A
 // request is retried only after a connection error, never after an error
 // response, so no server error is hidden by a retry.
-func (s *Server) Client(t *testing.T, opts ...func(*ec2.Options)) *ec2.Client {
+func (s *Server) Client(t testing.TB, opts ...func(*ec2.Options)) *ec2.Client {
 	t.Helper()
 	return s.ClientFor(t, s.Key, opts...)
 }
 
 // ClientFor returns an EC2 client signed with k.
-func (s *Server) ClientFor(t *testing.T, k Key, opts ...func(*ec2.Options)) *ec2.Client {
+func (s *Server) ClientFor(t testing.TB, k Key, opts ...func(*ec2.Options)) *ec2.Client {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion(s.Region),
@@ -486,6 +494,10 @@ func (s *Server) shutdown() {
 	if n := reapGuests(s.DataDir); n > 0 {
 		fmt.Fprintf(s.log, "e2e: killed %d guest process(es) still working under %s after the server stopped\n", n, s.DataDir)
 	}
+	if n := reapSandboxes(s.DataDir); n > 0 {
+		fmt.Fprintf(s.log, "e2e: killed %d sandboxed guest process(es) of %s after the server stopped\n", n, s.DataDir)
+	}
+	_ = exec.Command("ip", "link", "del", s.Bridge).Run()
 	if s.t.Failed() || os.Getenv("STRATO_E2E_LOG") != "" {
 		const max = 200 << 10
 		log := s.log.String()
@@ -556,4 +568,61 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+var networkSeq struct {
+	sync.Mutex
+	n int
+}
+
+// nextNetwork returns a bridge name and a /22 private network for the next
+// server of this test process.
+func nextNetwork() (bridge, cidr string) {
+	networkSeq.Lock()
+	defer networkSeq.Unlock()
+	networkSeq.n++
+	n := networkSeq.n
+	pid := os.Getpid()
+	return fmt.Sprintf("se%x-%d", pid%0xfffff, n), fmt.Sprintf("10.%d.%d.0/22", 64+(pid+n/64)%64, 4*(n%64))
+}
+
+// reapSandboxes kills every process left in the cgroups of the sandbox
+// driver of the server whose data directory is dir (named after a hash of
+// the driver's directory) and removes the groups.
+func reapSandboxes(dir string) int {
+	abs, err := filepath.Abs(filepath.Join(dir, "sandbox"))
+	if err != nil {
+		return 0
+	}
+	sum := sha256.Sum256([]byte(abs))
+	prefix := hex.EncodeToString(sum[:4]) + "-"
+	killed := 0
+	for _, state := range globCgroups(prefix, "freezer.state") {
+		_ = os.WriteFile(state, []byte("THAWED"), 0o644)
+	}
+	for round := 0; round < 5; round++ {
+		found := 0
+		for _, procs := range globCgroups(prefix, "cgroup.procs") {
+			b, _ := os.ReadFile(procs)
+			for _, f := range strings.Fields(string(b)) {
+				if pid, err := strconv.Atoi(f); err == nil && syscall.Kill(pid, syscall.SIGKILL) == nil {
+					found++
+					killed++
+				}
+			}
+		}
+		if found == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, procs := range globCgroups(prefix, "cgroup.procs") {
+		_ = os.Remove(filepath.Dir(procs))
+	}
+	return killed
+}
+
+func globCgroups(prefix, file string) []string {
+	m, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", "strato", prefix+"*", file))
+	return m
 }

@@ -19,7 +19,7 @@ func TestDaemonRestart(t *testing.T) {
 	c := s.Client(t)
 
 	keeper := launchRunning(t, c, &ec2.RunInstancesInput{UserData: userData(volumeGuest)})
-	waitConsole(t, c, keeper, 10*time.Second, "boot-count=1", "pid=")
+	waitConsole(t, c, keeper, 10*time.Second, "boot-count=1", "process=")
 	stubborn := launchRunning(t, c, &ec2.RunInstancesInput{UserData: userData(ignoreTermGuest)})
 	waitTraps(t, c, stubborn)
 

@@ -14,14 +14,16 @@ import (
 const volumeGuest = `echo "boot-count=$(echo boot >> boots.txt; wc -l < boots.txt | tr -d ' ')"
 if [ -f stopped.txt ]; then echo "found: $(cat stopped.txt)"; fi
 echo "ram-at-boot=${ram:-0}"
-echo "pid=$$"
+echo "process=$(cut -d' ' -f22 /proc/self/stat)-$(cat /proc/sys/kernel/random/boot_id)-$(cat /proc/sys/kernel/random/uuid)"
 ram=0
 trap 'echo stopped > stopped.txt; sync; exit 0' TERM
 while :; do ram=$((ram + 1)); sleep 0.2; done
 `
 
 var (
-	pidLine = regexp.MustCompile(`(?m)^pid=(\d+)$`)
+	// process= names the shell of one boot uniquely: its start time, plus a
+	// random id (a guest's pid alone repeats in a fresh pid namespace).
+	pidLine = regexp.MustCompile(`(?m)^process=(\S+)$`)
 	ramLine = regexp.MustCompile(`(?m)^ram-at-boot=(\d+)$`)
 )
 
@@ -35,7 +37,7 @@ func TestVolumeSurvivesStop(t *testing.T) {
 	c := s.Client(t)
 
 	id := launchRunning(t, c, &ec2.RunInstancesInput{UserData: userData(volumeGuest)})
-	first := waitConsole(t, c, id, 10*time.Second, "boot-count=1", "pid=")
+	first := waitConsole(t, c, id, 10*time.Second, "boot-count=1", "process=")
 	if regexp.MustCompile(`found: `).MatchString(first) {
 		t.Errorf("first boot found stopped.txt on a fresh volume:\n%s", first)
 	}
@@ -50,7 +52,7 @@ func TestVolumeSurvivesStop(t *testing.T) {
 
 	second := waitConsole(t, c, id, 10*time.Second, "boot-count=2", "found: stopped")
 	// Wait for the rest of the second boot's lines.
-	second = waitConsole(t, c, id, 5*time.Second, "boot-count=2", "found: stopped\nram-at-boot=", "pid=")
+	second = waitConsole(t, c, id, 5*time.Second, "boot-count=2", "found: stopped\nram-at-boot=", "found: stopped\nram-at-boot=0\nprocess=")
 	for _, m := range ramLine.FindAllStringSubmatch(second, -1) {
 		if m[1] != "0" {
 			t.Errorf("a boot saw ram=%s: memory survived a stop:\n%s", m[1], second)
@@ -58,10 +60,10 @@ func TestVolumeSurvivesStop(t *testing.T) {
 	}
 	pids = pidLine.FindAllStringSubmatch(second, -1)
 	if len(pids) == 0 {
-		t.Fatalf("second boot printed no pid:\n%s", second)
+		t.Fatalf("second boot printed no process line:\n%s", second)
 	}
 	if last := pids[len(pids)-1][1]; last == firstPID {
-		t.Errorf("the guest after start has the same pid %s as before the stop: it was not restarted:\n%s", last, second)
+		t.Errorf("the guest after start is the same process %s as before the stop: it was not restarted:\n%s", last, second)
 	}
 
 	// A third boot sees two stops' worth of state and the counter at 3.

@@ -87,6 +87,12 @@ func (c *adminClient) do(ctx context.Context, method, path string, query url.Val
 	if err := v4.NewSigner().SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), adminapi.Service, c.region, time.Now()); err != nil {
 		return err
 	}
+	return c.send(req, out)
+}
+
+// send sends a signed request and decodes the JSON answer into out (nil to
+// discard); an error answer is an *apiError.
+func (c *adminClient) send(req *http.Request, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err

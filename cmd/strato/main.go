@@ -6,6 +6,7 @@
 //	strato account create|list [flags]
 //	strato bill    [--from T] [--to T] [--output table|json|csv]
 //	strato usage   [--from T] [--to T] [--instance ID] [--output table|json|csv]
+//	strato image   import NAME ROOTFS.tar | list | delete IMAGE-ID
 //	strato lock    INSTANCE-ID   (operator) lock an instance for security reasons
 //	strato unlock  INSTANCE-ID
 //	strato version
@@ -20,12 +21,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"strato/internal/driver/sandbox/shim"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
 func main() {
+	shim.MaybeRun() // a re-executed strato binary holding an instance (sandbox driver)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -46,6 +50,7 @@ commands:
   whoami    ask the running server (AWS_ENDPOINT_URL) whose credentials these are
   bill      the running server's bill of your account (--from, --to, --output table|json|csv)
   usage     the usage behind the bill, with its segments (--instance ID for one instance)
+  image     import a root filesystem as an image (import NAME ROOTFS.tar), list or delete yours
   lock      (operator) lock an instance for security reasons: no start, stop, reboot or change
   unlock    (operator) remove an instance's security lock
   version   print the version
@@ -74,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBill(ctx, rest, stdout, stderr)
 	case "usage":
 		return cmdUsage(ctx, rest, stdout, stderr)
+	case "image": // image.go
+		return cmdImage(ctx, rest, stdout, stderr)
 	case "lock", "unlock": // lock.go
 		return cmdLock(ctx, cmd == "lock", rest, stdout, stderr)
 	case "version":

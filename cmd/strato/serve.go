@@ -26,7 +26,7 @@ import (
 	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
-	"strato/internal/driver/process"
+	"strato/internal/driver/sandbox/image"
 	"strato/internal/server"
 	"strato/internal/store/sqlite"
 	"strato/internal/wire/sigv4"
@@ -51,6 +51,10 @@ type serveConfig struct {
 	logLevel            string
 	logFormat           string
 	prices              string // a price file laid over the built-in prices (metering)
+	driver              string // auto, sandbox or process (driver.go)
+	bridge              string // the sandbox driver's host bridge
+	imdsTokens          string // optional or required
+	nat                 bool   // outbound NAT for the sandbox's network
 }
 
 func serveFlags(fs *flag.FlagSet) *serveConfig {
@@ -70,11 +74,18 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.Int64Var(&c.maxBody, "max-body-bytes", 1<<20, "largest request body accepted")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fs.StringVar(&c.driver, "driver", driverAuto, "what runs instances: sandbox (namespaces and cgroups; needs root), process (plain processes), or auto (sandbox where it can run)")
+	fs.StringVar(&c.bridge, "bridge", "strato0", "host bridge of the instances' private network (sandbox driver); its address is the private CIDR's first")
+	fs.StringVar(&c.imdsTokens, "imds-tokens", "optional", "instance metadata service: optional (IMDSv1 and v2) or required (IMDSv2 tokens only)")
+	fs.BoolVar(&c.nat, "nat", true, "give instances outbound NAT through the host where it allows it (sandbox driver)")
 	fs.StringVar(&c.prices, "prices", "", "JSON price file laid over the built-in prices (README: Metering and bills)")
 	return c
 }
 
 func (c *serveConfig) validate() error {
+	if err := c.validateDriverFlags(); err != nil {
+		return err
+	}
 	switch c.auth {
 	case "verify", "any":
 	default:
@@ -165,11 +176,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bootstrap identity: %w", err)
 	}
 
-	drv, err := process.New(process.Config{DataDir: filepath.Join(c.dataDir, "driver"), Clock: clk, Logger: log.With("component", "driver")})
+	images, err := image.Open(filepath.Join(c.dataDir, "images"))
 	if err != nil {
 		return err
 	}
-	cat := catalog.New(c.region)
+	drv, err := newDriver(c, privCIDR, images, clk, log.With("component", "driver"))
+	if err != nil {
+		return err
+	}
+	if err := pruneImages(ctx, images, st, log.With("component", "images")); err != nil {
+		return err
+	}
+	cat := catalog.New(c.region, catalog.WithImages(st, imageImporter{images}), catalog.WithClock(clk))
 	meter, err := newMeter(c.prices, st, cat, clk, log.With("component", "metering"))
 	if err != nil {
 		return err
@@ -199,7 +217,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ecs := ecsapi.New(ecsapi.Config{Instances: insts, IAM: ids, Catalog: cat, Clock: clk,
 		Logger: log.With("component", "ecsapi"), Region: c.region, MaxBodyBytes: c.maxBody})
 	admin := adminapi.New(adminapi.Config{IAM: ids, Instances: insts, Clock: clk,
-		Logger: log.With("component", "adminapi"), Region: c.region, MaxBodyBytes: c.maxBody, Meter: meter})
+		Logger: log.With("component", "adminapi"), Region: c.region, MaxBodyBytes: c.maxBody, Meter: meter,
+		Catalog: cat, MaxImageBytes: images.MaxArchiveBytes()})
 	srv, err := server.New(server.Config{
 		Logger: log.With("component", "http"),
 		Frontends: []server.Frontend{

@@ -90,13 +90,36 @@ type Spec struct {
 	MemoryMiB int64 `json:"memoryMiB"`
 	// Volumes are attached in order; the first with Root set is the root volume.
 	Volumes []Volume `json:"volumes"`
+	// PrivateIP is the instance's private IPv4 address, for drivers that
+	// give guests a network of their own.
+	PrivateIP string `json:"privateIp,omitempty"`
+	// Identity is what the guest may learn about itself, for drivers that
+	// serve the instance metadata service; nil serves none.
+	Identity *Identity `json:"identity,omitempty"`
+}
+
+// Identity is an instance's facts as its metadata service tells them.
+type Identity struct {
+	AccountID        string   `json:"accountId,omitempty"`
+	ImageID          string   `json:"imageId,omitempty"`
+	InstanceType     string   `json:"instanceType,omitempty"`
+	AvailabilityZone string   `json:"availabilityZone,omitempty"`
+	Region           string   `json:"region,omitempty"`
+	PublicIP         string   `json:"publicIp,omitempty"`
+	ReservationID    string   `json:"reservationId,omitempty"`
+	LaunchIndex      int      `json:"launchIndex,omitempty"`
+	SecurityGroups   []string `json:"securityGroups,omitempty"`
+	// LaunchTime is the identity document's pendingTime.
+	LaunchTime time.Time `json:"launchTime,omitzero"`
 }
 
 // Image says how to boot a guest.
 type Image struct {
 	ID string `json:"id"`
-	// Kind selects the boot recipe: "shell" runs user data with the host's
-	// /bin/sh in the root volume as working directory.
+	// Kind selects the boot recipe: "shell" (the host image) runs the user
+	// data with the host's /bin/sh, on the host's filesystem read-only where
+	// the driver isolates guests; "busybox" runs it in the built-in busybox
+	// root filesystem; "rootfs" in the image directory RootFS.
 	Kind string `json:"kind"`
 	// RootFS is the image's root filesystem, for kinds that have one.
 	RootFS string `json:"rootfs,omitempty"`

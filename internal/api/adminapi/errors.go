@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"strato/internal/core/catalog"
 	"strato/internal/errdefs"
 	"strato/internal/wire/sigv4"
 )
@@ -30,8 +31,17 @@ var errorTable = map[errdefs.Kind]errorRow{
 	errdefs.DryRun:           {"DryRunOperation", http.StatusPreconditionFailed},
 }
 
-// resourceRows refine (kind, resource) pairs.
+// resourceRows refine (kind, resource) pairs. Image errors use EC2's codes.
 var resourceRows = map[errdefs.Kind]map[errdefs.Resource]errorRow{
+	errdefs.NotFound: {
+		errdefs.ResImage: {"InvalidAMIID.NotFound", http.StatusNotFound},
+	},
+	errdefs.AlreadyExists: {
+		catalog.ResImageName: {"InvalidAMIName.Duplicate", http.StatusConflict},
+	},
+	errdefs.InvalidArgument: {
+		catalog.ResImageName: {"InvalidAMIName.Malformed", http.StatusBadRequest},
+	},
 	errdefs.Unauthenticated: {
 		errdefs.ResSignature:   {"SignatureDoesNotMatch", http.StatusForbidden},
 		errdefs.ResRequestTime: {"RequestExpired", http.StatusBadRequest},

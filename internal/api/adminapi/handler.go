@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"strato/internal/clock"
+	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
 	"strato/internal/core/metering"
@@ -43,6 +44,12 @@ type Config struct {
 	// Meter answers usage and bill requests (nil: those routes answer
 	// Unsupported).
 	Meter *metering.Meter
+	// Catalog serves the image routes (images.go; nil: they answer
+	// Unsupported).
+	Catalog *catalog.Catalog
+	// MaxImageBytes limits an image upload's body instead of MaxBodyBytes
+	// (default DefaultMaxImageBytes).
+	MaxImageBytes int64
 }
 
 // Handler serves the admin API.
@@ -67,6 +74,10 @@ type route struct {
 	pattern string
 	action  string
 	handle  func(ctx context.Context, c *call) (any, error)
+	// upload marks a route whose body is too large to buffer (upload.go):
+	// the handler reads it from c.r.Body, limited by MaxImageBytes, and the
+	// signature covers the hash the request claims for it.
+	upload bool
 }
 
 // New builds the handler.
@@ -76,6 +87,9 @@ func New(cfg Config) *Handler {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxImageBytes <= 0 {
+		cfg.MaxImageBytes = DefaultMaxImageBytes
 	}
 	h := &Handler{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
 	for _, rt := range h.routes() {
@@ -90,6 +104,7 @@ func (h *Handler) routes() []route {
 	rs = append(rs, h.identityRoutes()...)
 	rs = append(rs, h.usageRoutes()...) // usage.go
 	rs = append(rs, h.lockRoutes()...)  // locks.go
+	rs = append(rs, h.imageRoutes()...) // images.go
 	return rs
 }
 
@@ -107,10 +122,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func requestID(r *http.Request) string { return r.Header.Get(RequestIDHeader) }
 
-// serve runs one route: read the body, authenticate, authorize, handle, encode.
+// serve runs one route: read the body, authenticate, authorize, handle,
+// encode. An upload route's body is left to its handler (upload.go).
 func (h *Handler) serve(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := requestID(r)
+		if rt.upload {
+			p, err := h.openUpload(w, r, rt.action) // upload.go
+			if err != nil {
+				h.writeError(w, id, err)
+				return
+			}
+			h.finish(w, r, rt, p, nil)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
 		if err != nil {
 			var mb *http.MaxBytesError
@@ -121,33 +146,41 @@ func (h *Handler) serve(rt route) http.HandlerFunc {
 			h.writeError(w, id, errdefs.New(errdefs.InvalidArgument, errdefs.ResParameter, "", "cannot read the request body"))
 			return
 		}
-		p, err := h.authenticate(r, body)
+		p, _, err := h.authenticate(r, body, false)
 		if err != nil {
 			h.writeError(w, id, err)
 			return
 		}
-		if err := p.Authorize(rt.action, "*"); err != nil {
-			h.writeError(w, id, err)
-			return
-		}
-		out, err := rt.handle(r.Context(), &call{r: r, principal: p, requestID: id, body: body})
-		if err != nil {
-			h.writeError(w, id, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Strato-Request-Id", id)
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			h.log.Warn("encode admin response", "request_id", id, "err", err)
-		}
+		h.finish(w, r, rt, p, body)
+	}
+}
+
+// finish authorizes an authenticated request, runs its handler and encodes
+// the answer.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt route, p iam.Principal, body []byte) {
+	id := requestID(r)
+	if err := p.Authorize(rt.action, "*"); err != nil {
+		h.writeError(w, id, err)
+		return
+	}
+	out, err := rt.handle(r.Context(), &call{r: r, principal: p, requestID: id, body: body})
+	if err != nil {
+		h.writeError(w, id, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Strato-Request-Id", id)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		h.log.Warn("encode admin response", "request_id", id, "err", err)
 	}
 }
 
 // authenticate verifies the SigV4 signature (service "strato") and returns
-// the caller.
-func (h *Handler) authenticate(r *http.Request, body []byte) (iam.Principal, error) {
+// the caller. streamed: the body is not read yet, and the signature covers
+// the hash the request claims for it (Result.PayloadHash).
+func (h *Handler) authenticate(r *http.Request, body []byte, streamed bool) (iam.Principal, sigv4.Result, error) {
 	ctx := r.Context()
 	anyMode := h.cfg.IAM.AnyMode()
 	res, err := sigv4.Verify(r, body, sigv4.Options{
@@ -156,16 +189,17 @@ func (h *Handler) authenticate(r *http.Request, body []byte) (iam.Principal, err
 			_, secret, err := h.cfg.IAM.Lookup(ctx, ak)
 			return secret, err
 		},
-		Now:           h.cfg.Clock.Now(),
-		MaxSkew:       sigv4.DefaultMaxSkew,
-		SkipSignature: anyMode,
-		SkipTime:      anyMode,
+		Now:             h.cfg.Clock.Now(),
+		MaxSkew:         sigv4.DefaultMaxSkew,
+		SkipSignature:   anyMode,
+		SkipTime:        anyMode,
+		StreamedPayload: streamed,
 	})
 	if err != nil {
-		return iam.Principal{}, err
+		return iam.Principal{}, res, err
 	}
 	p, _, err := h.cfg.IAM.Lookup(ctx, res.AccessKeyID)
-	return p, err
+	return p, res, err
 }
 
 // decode reads the JSON body into v; unknown fields are refused.

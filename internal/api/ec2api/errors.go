@@ -68,6 +68,7 @@ var errTable = []errRow{
 	{kind: errdefs.InvalidArgument, code: "InvalidParameterValue", status: http.StatusBadRequest, fallback: "A parameter value is not valid."},
 	{kind: errdefs.InvalidArgument, res: errdefs.ResInstance, code: "InvalidInstanceID.Malformed", status: http.StatusBadRequest, msg: malformedIDMsg("")},
 	{kind: errdefs.InvalidArgument, res: errdefs.ResImage, code: "InvalidAMIID.Malformed", status: http.StatusBadRequest, msg: malformedIDMsg("ami-...")},
+	{kind: errdefs.InvalidArgument, res: errdefs.ResVolume, code: "InvalidVolumeID.Malformed", status: http.StatusBadRequest, fallback: "The volume ID is malformed."},
 	{kind: errdefs.InvalidArgument, res: resResourceID, code: "InvalidID", status: http.StatusBadRequest, msg: invalidIDMsg},
 	{kind: errdefs.InvalidArgument, res: errdefs.ResInstanceType, code: "InvalidParameterValue", status: http.StatusBadRequest, msg: invalidInstanceTypeMsg},
 	{kind: errdefs.InvalidArgument, res: errdefs.ResParameter, code: "InvalidParameterValue", status: http.StatusBadRequest, fallback: "A parameter value is not valid."},

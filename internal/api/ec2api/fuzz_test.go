@@ -25,6 +25,7 @@ func FuzzHandler(f *testing.F) {
 		{"", "Action=CreateTags&Version=2016-11-15&ResourceId.1=vol-12345678&Tag.1.Key=k&Tag.1.Value=v"},
 		{"", "Action=DeleteTags&Version=2016-11-15&ResourceId.1=i-12345678&Tag.1.Key=k"},
 		{"", "Action=DescribeTags&Version=2016-11-15&Filter.1.Name=key&Filter.1.Value.1=*"},
+		{"", "Action=DescribeVolumes&Version=2016-11-15&VolumeId.1=vol-12345678&Filter.1.Name=tag:Name&Filter.1.Value.1=a*&MaxResults=5"},
 		{"", "Action=DescribeImages&Version=2016-11-15&Owner.1=self&ImageId.1=ami-12345678"},
 		{"", "Action=DescribeInstanceTypes&Version=2016-11-15&Filter.1.Name=vcpu-info.default-vcpus&Filter.1.Value.1=2&MaxResults=5&NextToken=b2Zmc2V0OjU"},
 		{"", "Action=DescribeRegions&Version=2016-11-15&RegionName.1=mars-1"},

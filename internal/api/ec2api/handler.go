@@ -65,6 +65,7 @@ type instanceCore interface {
 	DeleteTags(ctx context.Context, account string, resourceIDs []string, tags []instance.TagRef, dryRun bool) error
 	DescribeTags(ctx context.Context, account string, filters []instance.TagFilter, maxResults int, nextToken string) ([]instance.TagDescription, string, error)
 	ConsoleOutput(ctx context.Context, account, id string) (instance.ConsoleOutput, error)
+	DescribeVolumes(ctx context.Context, account string, q instance.VolumeQuery) ([]*instance.VolumeInfo, string, error)
 }
 
 var _ instanceCore = (*instance.Service)(nil)

@@ -70,6 +70,7 @@ type coreCall struct {
 	Filters []instance.TagFilter
 	Max     int
 	Token   string
+	Volumes *instance.VolumeQuery
 }
 
 // fakeCore records calls and answers with canned values. Like the real core,
@@ -82,6 +83,7 @@ type fakeCore struct {
 	changes []instance.StateChange
 	console instance.ConsoleOutput
 	tagList []instance.TagDescription
+	vols    []*instance.VolumeInfo
 	next    string
 }
 
@@ -175,6 +177,13 @@ func (f *fakeCore) ConsoleOutput(_ context.Context, account, id string) (instanc
 		return instance.ConsoleOutput{}, err
 	}
 	return f.console, nil
+}
+
+func (f *fakeCore) DescribeVolumes(_ context.Context, account string, q instance.VolumeQuery) ([]*instance.VolumeInfo, string, error) {
+	if err := f.record(coreCall{Method: "DescribeVolumes", Account: account, Volumes: &q}); err != nil {
+		return nil, "", err
+	}
+	return f.vols, f.next, nil
 }
 
 // lastCall returns the last recorded core call, or nil.

@@ -32,6 +32,7 @@ var opTable = []op{
 	{name: "CreateTags", iamAction: "ec2:CreateTags", handle: (*Handler).createTags},
 	{name: "DeleteTags", iamAction: "ec2:DeleteTags", handle: (*Handler).deleteTags},
 	{name: "DescribeTags", iamAction: "ec2:DescribeTags", handle: (*Handler).describeTags},
+	{name: "DescribeVolumes", iamAction: "ec2:DescribeVolumes", handle: (*Handler).describeVolumes},
 	{name: "DescribeImages", iamAction: "ec2:DescribeImages", handle: (*Handler).describeImages},
 	{name: "DescribeInstanceTypes", iamAction: "ec2:DescribeInstanceTypes", handle: (*Handler).describeInstanceTypes},
 	{name: "DescribeRegions", iamAction: "ec2:DescribeRegions", handle: (*Handler).describeRegions},

@@ -3,6 +3,7 @@ package ec2api
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -110,7 +111,8 @@ func ownerMatches(owners []string, self string, im catalog.Image) bool {
 	return false
 }
 
-// describeImages lists catalog images: DescribeImages.
+// describeImages lists the images the caller can launch (the built-in ones
+// and its own imported ones): DescribeImages.
 func (h *Handler) describeImages(ctx context.Context, c *call) (any, error) {
 	p := c.params
 	ids, err := idList(p, "ImageId", false)
@@ -150,15 +152,22 @@ func (h *Handler) describeImages(ctx context.Context, c *call) (any, error) {
 	if err := h.readOnly(c); err != nil {
 		return nil, err
 	}
-	images := h.catalog.Images()
+	images, err := h.catalog.ImagesFor(ctx, c.account())
+	if err != nil {
+		return nil, err
+	}
 	if len(ids) > 0 {
 		var found []catalog.Image
 		var unknown []string
 		for _, id := range ids {
-			if im, ok := h.catalog.Image(id); ok {
+			im, err := h.catalog.ImageFor(ctx, c.account(), id)
+			switch {
+			case err == nil:
 				found = append(found, im)
-			} else {
+			case errors.Is(err, errdefs.ErrNotFound):
 				unknown = append(unknown, id)
+			default:
+				return nil, err
 			}
 		}
 		if len(unknown) > 0 {

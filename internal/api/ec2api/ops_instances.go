@@ -1,6 +1,7 @@
 package ec2api
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -143,9 +144,9 @@ func (h *Handler) decodeBlockDeviceMappings(p awsquery.Params, req *instance.Run
 	if err != nil || len(maps) == 0 {
 		return err
 	}
-	rootName := ""
+	rootName, rootSize := "", 0
 	if img, ok := h.catalog.Image(req.ImageID); ok {
-		rootName = img.RootDeviceName
+		rootName, rootSize = img.RootDeviceName, img.RootSizeGiB
 	}
 	for _, m := range maps {
 		dev := m.String("DeviceName")
@@ -177,6 +178,9 @@ func (h *Handler) decodeBlockDeviceMappings(p awsquery.Params, req *instance.Run
 			req.RootVolumeSizeGiB = size
 		}
 		if req.RootDeleteOnTermination, err = optBool(m, "Ebs.DeleteOnTermination"); err != nil {
+			return err
+		}
+		if err := decodeEBS(m, cmp.Or(req.RootVolumeSizeGiB, rootSize), req); err != nil { // ops_volumes.go
 			return err
 		}
 	}

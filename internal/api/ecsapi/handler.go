@@ -73,6 +73,7 @@ type instanceCore interface {
 	CreateTags(ctx context.Context, account string, resourceIDs []string, tags []instance.Tag, dryRun bool) error
 	DeleteTags(ctx context.Context, account string, resourceIDs []string, tags []instance.TagRef, dryRun bool) error
 	ConsoleOutput(ctx context.Context, account, id string) (instance.ConsoleOutput, error)
+	DescribeVolumes(ctx context.Context, account string, q instance.VolumeQuery) ([]*instance.VolumeInfo, string, error)
 }
 
 var _ instanceCore = (*instance.Service)(nil)

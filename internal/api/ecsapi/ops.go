@@ -18,6 +18,7 @@ var opTable = []op{
 	{name: "DescribeInstances", ramAction: "ecs:DescribeInstances", handle: (*Handler).describeInstances},
 	{name: "DescribeInstanceStatus", ramAction: "ecs:DescribeInstanceStatus", handle: (*Handler).describeInstanceStatus},
 	{name: "DescribeInstanceAttribute", ramAction: "ecs:DescribeInstanceAttribute", handle: (*Handler).describeInstanceAttribute},
+	{name: "DescribeDisks", ramAction: "ecs:DescribeDisks", handle: (*Handler).describeDisks},
 	{name: "StartInstance", ramAction: "ecs:StartInstance", handle: (*Handler).startInstance},
 	{name: "StartInstances", ramAction: "ecs:StartInstances", handle: (*Handler).startInstances},
 	{name: "StopInstance", ramAction: "ecs:StopInstance", handle: (*Handler).stopInstance},

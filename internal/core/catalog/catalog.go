@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"strato/internal/clock"
 )
 
 // InstanceType is one entry of the instance type catalog.
@@ -28,13 +30,25 @@ func (t InstanceType) Family() string {
 	return f
 }
 
-// Image is a bootable image.
+// Image is a bootable image: a built-in one, or one an account imported
+// (images.go).
 type Image struct {
 	ID          string
 	Name        string
 	Description string
-	// Kind is the driver's boot recipe (driver.Image.Kind).
-	Kind               string
+	// Kind is the driver's boot recipe (driver.Image.Kind): KindShell,
+	// KindBusybox or KindRootFS.
+	Kind string
+	// RootFS is the root filesystem of a KindRootFS image (driver.Image.RootFS).
+	RootFS string
+	// Digest is the SHA-256 (hex) of the archive an imported image came from.
+	Digest string
+	// SizeBytes is the total size of an imported image's files.
+	SizeBytes int64
+	// State is ImageAvailable, or ImageDeregistered for an imported image
+	// its owner took back: it cannot be launched or described any more, but
+	// the instances launched from it still boot from it.
+	State              string
 	RootDeviceType     string // "ebs" or "instance-store"
 	RootDeviceName     string
 	RootSizeGiB        int
@@ -61,11 +75,31 @@ type Region struct {
 	Endpoint string
 }
 
-// Catalog holds the built-in catalog; it is read-only after New.
+// Catalog holds the built-in catalog, which is read-only after New, and,
+// when configured WithImages, the accounts' imported images.
 type Catalog struct {
 	region string
 	types  []InstanceType
 	images []Image
+	// store and importer serve imported images (nil: built-ins only).
+	store    ImageStore
+	importer Importer
+	clock    clock.Clock
+}
+
+// Option configures New.
+type Option func(*Catalog)
+
+// WithImages serves the images recorded in st besides the built-in ones,
+// and imports new ones with imp (nil: importing is Unsupported).
+func WithImages(st ImageStore, imp Importer) Option {
+	return func(c *Catalog) { c.store, c.importer = st, imp }
+}
+
+// WithClock sets the clock that dates imported images (default: the wall
+// clock).
+func WithClock(clk clock.Clock) Option {
+	return func(c *Catalog) { c.clock = clk }
 }
 
 // Built-in image ids.
@@ -73,29 +107,52 @@ const (
 	ImageShell              = "ami-0000000000000000a" // runs user data with /bin/sh; EBS-backed
 	ImageShellInstanceStore = "ami-0000000000000000b" // the same, instance-store-backed
 	ImageShellWindows       = "ami-0000000000000000c" // the same guest, platform "windows" (metered as Windows)
+	ImageBusybox            = "ami-0000000000000000d" // a busybox root filesystem the driver builds at first use
 )
 
 // OwnerAlias of built-in images.
 const builtinOwner = "amazon"
 
+// Descriptions of the built-in images. The shell images are the host
+// image: the guest sees the host's own filesystem.
+const (
+	shellDescription = "The host image: the guest runs on the host's filesystem, read-only under the sandbox driver " +
+		"with the instance's volumes mounted (the process driver runs it in the root volume's directory), " +
+		"and runs the instance's user data as a /bin/sh script; it idles when there is none."
+	busyboxDescription = "A small Linux root filesystem made of Debian's busybox-static (busybox's shell and applets, " +
+		"a minimal /etc with root and nobody), built by the driver at first use. Drivers that run guests on the " +
+		"host's filesystem cannot boot it."
+)
+
 // New returns the catalog for region.
-func New(region string) *Catalog {
+func New(region string, opts ...Option) *Catalog {
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	return &Catalog{
+	c := &Catalog{
 		region: region,
 		types:  builtinTypes(),
+		clock:  clock.Real{},
 		images: []Image{
-			{ID: ImageShell, Name: "strato-shell", Description: "Runs the instance's user data as a shell script on the host's /bin/sh, with the root volume as working directory; idles when there is none.",
-				Kind: "shell", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda", RootSizeGiB: 8, Architecture: "x86_64",
+			{ID: ImageShell, Name: "strato-shell", Description: shellDescription,
+				Kind: KindShell, RootDeviceType: "ebs", RootDeviceName: "/dev/xvda", RootSizeGiB: 8, Architecture: "x86_64",
 				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
 			{ID: ImageShellInstanceStore, Name: "strato-shell-instance-store", Description: "strato-shell booted from instance store: it cannot be stopped, only rebooted or terminated.",
-				Kind: "shell", RootDeviceType: "instance-store", RootDeviceName: "/dev/sda1", RootSizeGiB: 8, Architecture: "x86_64",
+				Kind: KindShell, RootDeviceType: "instance-store", RootDeviceName: "/dev/sda1", RootSizeGiB: 8, Architecture: "x86_64",
 				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
-			{ID: ImageShellWindows, Name: "strato-shell-windows", Description: "Platform windows for metering and billing only (a full instance hour per start): it runs the same /bin/sh guest as strato-shell, not Windows.",
-				Kind: "shell", RootDeviceType: "ebs", RootDeviceName: "/dev/sda1", RootSizeGiB: 30, Platform: "windows", Architecture: "x86_64",
+			{ID: ImageShellWindows, Name: "strato-shell-windows", Description: "Platform windows for metering and billing only (a full instance hour per start): it is the same host image as strato-shell, not Windows.",
+				Kind: KindShell, RootDeviceType: "ebs", RootDeviceName: "/dev/sda1", RootSizeGiB: 30, Platform: "windows", Architecture: "x86_64",
+				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
+			{ID: ImageBusybox, Name: "strato-busybox", Description: busyboxDescription,
+				Kind: KindBusybox, RootDeviceType: "ebs", RootDeviceName: "/dev/xvda", RootSizeGiB: 1, Architecture: "x86_64",
 				OwnerID: "000000000000", OwnerAlias: builtinOwner, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "xen"},
 		},
 	}
+	for i := range c.images {
+		c.images[i].State = ImageAvailable
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 func builtinTypes() []InstanceType {
@@ -143,10 +200,11 @@ func (c *Catalog) InstanceType(name string) (InstanceType, bool) {
 	return InstanceType{}, false
 }
 
-// Images returns every image.
+// Images returns the built-in images; ImagesFor adds an account's own.
 func (c *Catalog) Images() []Image { return slices.Clone(c.images) }
 
-// Image looks an image up by id.
+// Image looks a built-in image up by id; ImageFor also finds an account's
+// own.
 func (c *Catalog) Image(id string) (Image, bool) {
 	for _, im := range c.images {
 		if im.ID == id {

@@ -1,6 +1,10 @@
 package catalog
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestCatalog(t *testing.T) {
 	c := New("eu-west-1")
@@ -10,6 +14,11 @@ func TestCatalog(t *testing.T) {
 	}
 	if im, _ := c.Image(ImageShellInstanceStore); im.RootDeviceType != "instance-store" {
 		t.Errorf("instance-store image = %+v", im)
+	}
+	bb, ok := c.Image(ImageBusybox)
+	if got := []any{ok, bb.Name, bb.Kind, bb.RootDeviceType, bb.RootDeviceName, bb.RootSizeGiB, bb.State}; !cmp.Equal(got,
+		[]any{true, "strato-busybox", KindBusybox, "ebs", "/dev/xvda", 1, ImageAvailable}) {
+		t.Errorf("busybox image = %+v", bb)
 	}
 	if _, ok := c.InstanceType("m1.small"); !ok {
 		t.Error("m1.small, EC2's default type, is missing")

@@ -83,8 +83,10 @@ func (c *Catalog) ECSImages() []Image {
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return []Image{{
 		ID: ECSImageShell, Name: "strato_shell_x64_20G_alibase_20260101",
-		Description: "Runs the instance's user data as a shell script on the host's /bin/sh, with the system disk as working directory; idles when there is none.",
-		Kind:        "shell", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda", RootSizeGiB: 20, Architecture: "x86_64",
+		Description: "The host image: the guest runs on the host's filesystem, read-only under the sandbox driver " +
+			"with the instance's disks mounted (the process driver runs it in the system disk's directory), " +
+			"and runs the instance's user data as a /bin/sh script; it idles when there is none.",
+		Kind: KindShell, State: ImageAvailable, RootDeviceType: "ebs", RootDeviceName: "/dev/xvda", RootSizeGiB: 20, Architecture: "x86_64",
 		OwnerAlias: ECSOwnerAlias, Public: true, CreationDate: created, VirtualizationType: "hvm", Hypervisor: "kvm",
 	}}
 }

@@ -27,8 +27,15 @@ type RunRequest struct {
 	RootVolumeSizeGiB int
 	// RootDeleteOnTermination overrides the default (true) when not nil.
 	RootDeleteOnTermination *bool
-	ClientToken             string
-	DryRun                  bool
+	// RootVolumeType is the root volume's type in the origin's words ("" =
+	// the origin's default, EC2 gp3); RootIops and RootThroughput are kept
+	// as asked (0 = the type's default). The frontend validates them.
+	RootVolumeType string
+	RootIops       int
+	RootThroughput int
+
+	ClientToken string
+	DryRun      bool
 
 	// Origin is the API making the request (OriginEC2 when empty): it
 	// picks the catalog, the id shape and the per-API rules.

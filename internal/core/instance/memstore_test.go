@@ -12,15 +12,20 @@ import (
 type memStore struct {
 	mu     sync.Mutex
 	insts  map[string]*Instance
+	vols   map[string]*DetachedVolume
 	events []Event
 	seq    int64
-	// failUpdates makes UpdateInstance fail (to test error paths).
+	// failUpdates makes UpdateInstance fail (to test error paths);
+	// failVolumes makes only the updates that store volumes fail.
 	failUpdates error
+	failVolumes error
 }
 
 var _ Store = (*memStore)(nil)
 
-func newMemStore() *memStore { return &memStore{insts: map[string]*Instance{}} }
+func newMemStore() *memStore {
+	return &memStore{insts: map[string]*Instance{}, vols: map[string]*DetachedVolume{}}
+}
 
 func (m *memStore) LoadInstances(ctx context.Context) ([]*Instance, error) {
 	m.mu.Lock()
@@ -52,10 +57,27 @@ func (m *memStore) CreateInstances(ctx context.Context, insts []*Instance, event
 }
 
 func (m *memStore) UpdateInstance(ctx context.Context, inst *Instance, ev *Event) error {
+	return m.UpdateInstanceVolumes(ctx, inst, ev, nil)
+}
+
+func (m *memStore) LoadVolumes(ctx context.Context) ([]*DetachedVolume, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*DetachedVolume
+	for _, v := range m.vols {
+		out = append(out, v.Clone())
+	}
+	return out, nil
+}
+
+func (m *memStore) UpdateInstanceVolumes(ctx context.Context, inst *Instance, ev *Event, vols []*DetachedVolume) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failUpdates != nil {
 		return m.failUpdates
+	}
+	if m.failVolumes != nil && len(vols) > 0 {
+		return m.failVolumes
 	}
 	cur := m.insts[inst.ID]
 	if cur == nil {
@@ -66,6 +88,9 @@ func (m *memStore) UpdateInstance(ctx context.Context, inst *Instance, ev *Event
 	}
 	inst.Version++
 	m.insts[inst.ID] = inst.Clone()
+	for _, v := range vols {
+		m.vols[v.ID] = v.Clone()
+	}
 	if ev != nil {
 		m.seq++
 		ev.Seq = m.seq

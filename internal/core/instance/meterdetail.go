@@ -19,6 +19,10 @@ const (
 	// DetailKeptVolumes lists the volumes that outlive the instance
 	// (DeleteOnTermination false); only on the event whose To is Terminated.
 	DetailKeptVolumes = "keptVolumes"
+	// DetailGuestExitedAt (RFC 3339) is when the guest ended by itself, on
+	// the event that records the end when the driver knew the time: compute
+	// ends then, not when the daemon noticed.
+	DetailGuestExitedAt = "guestExitedAt"
 )
 
 // VolumeFact is what the lifecycle log records about one volume.

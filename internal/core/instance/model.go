@@ -93,6 +93,16 @@ type Volume struct {
 	Scratch             bool      `json:"scratch,omitempty"` // instance store
 	AttachTime          time.Time `json:"attachTime"`
 	Tags                []Tag     `json:"tags,omitempty"`
+	// Type is the volume type in the origin's words (EC2 "gp3", "io2" …);
+	// empty in records made before types were kept: the origin's default.
+	Type string `json:"type,omitempty"`
+	// Iops and Throughput (MiB/s) are what the launch asked for; 0 means
+	// the type's default, which the frontend reports.
+	Iops       int `json:"iops,omitempty"`
+	Throughput int `json:"throughput,omitempty"`
+	// CreatedAt is when the volume was made; zero in older records, whose
+	// volumes were made at their AttachTime.
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // Instance is the core's record of one instance. Values handed out by the
@@ -154,6 +164,10 @@ type Instance struct {
 	StopForce  bool `json:"stopForce,omitempty"`
 	Hibernate  bool `json:"hibernate,omitempty"`  // the current stop hibernates
 	Hibernated bool `json:"hibernated,omitempty"` // stopped with RAM kept
+	// GuestExitedAt is when the guest ended by itself, as the driver
+	// recorded it: earlier than the daemon's noticing when that happened
+	// while the daemon was down. Cleared by the next start.
+	GuestExitedAt time.Time `json:"guestExitedAt,omitzero"`
 
 	// Origin is the API the instance was created through (OriginEC2,
 	// OriginECS); it picks the per-API rules of origin.go. Empty in records

@@ -1,7 +1,9 @@
 package instance
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 
 	"strato/internal/core/catalog"
 	"strato/internal/errdefs"
@@ -56,21 +58,26 @@ type policy struct {
 	// "i-" + 20 lower-case alphanumerics.
 	idAlphabet string
 	idLen      int
+	// defaultVolumeType is the type of a volume the launch did not type.
+	defaultVolumeType string
 }
 
 const (
 	hexDigits   = "0123456789abcdef"
 	lowerAlnum  = "0123456789abcdefghijklmnopqrstuvwxyz"
 	ecsUserData = 32 * 1024 // ECS: 32 KB of raw user data
+
+	ec2VolumeType   = "gp3"        // EC2's default EBS volume type
+	ecsDiskCategory = "cloud_essd" // ECS's default system disk category
 )
 
 // policyFor returns origin's rules; an unknown origin gets EC2's.
 func policyFor(origin string) policy {
 	if origin == OriginECS {
 		return policy{hideReleased: true, stoppedModes: true, defaultStoppedMode: StoppedModeStopCharging,
-			maxUserData: ecsUserData, idAlphabet: lowerAlnum, idLen: 20}
+			maxUserData: ecsUserData, idAlphabet: lowerAlnum, idLen: 20, defaultVolumeType: ecsDiskCategory}
 	}
-	return policy{maxUserData: MaxUserDataBytes, idAlphabet: hexDigits, idLen: 17}
+	return policy{maxUserData: MaxUserDataBytes, idAlphabet: hexDigits, idLen: 17, defaultVolumeType: ec2VolumeType}
 }
 
 // checkOrigin refuses an origin the core does not know.
@@ -113,12 +120,32 @@ func nextFor(in *Instance, op Op) (State, bool, bool) {
 	return NextFor(in.API(), op, in.State)
 }
 
-// imageFor looks an image up in origin's catalog.
-func (s *Service) imageFor(origin, id string) (catalog.Image, bool) {
+// imageFor looks up an image account may launch in origin's catalog: EC2's
+// built-in images and the account's own imported ones, or ECS's images.
+func (s *Service) imageFor(ctx context.Context, origin, account, id string) (catalog.Image, error) {
 	if origin == OriginECS {
-		return s.cat.ECSImage(id)
+		if im, ok := s.cat.ECSImage(id); ok {
+			return im, nil
+		}
+		return catalog.Image{}, errdefs.Newf(errdefs.NotFound, errdefs.ResImage, id, "The image id '[%s]' does not exist", id)
 	}
-	return s.cat.Image(id)
+	return s.cat.ImageFor(ctx, account, id)
+}
+
+// bootImage looks up the image in was launched from, also when its owner
+// has deregistered it since; false when it cannot be found.
+func (s *Service) bootImage(in *Instance) (catalog.Image, bool) {
+	if in.API() == OriginECS {
+		return s.cat.ECSImage(in.ImageID)
+	}
+	im, err := s.cat.BootImage(s.ctx, in.AccountID, in.ImageID)
+	if err != nil {
+		if !errors.Is(err, errdefs.ErrNotFound) {
+			s.log.Warn("image lookup failed", "instance", in.ID, "image", in.ImageID, "err", err)
+		}
+		return catalog.Image{}, false
+	}
+	return im, true
 }
 
 // typeFor looks an instance type up in origin's catalog.

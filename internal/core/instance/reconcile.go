@@ -82,9 +82,21 @@ func (s *Service) step(id string) bool {
 // spec is what the driver needs to run an instance.
 func (s *Service) spec(in *Instance) driver.Spec {
 	sp := driver.Spec{
-		ID:       in.ID,
-		Hostname: PrivateDNSName(in.Region, in.PrivateIP),
-		UserData: in.UserData,
+		ID:        in.ID,
+		Hostname:  PrivateDNSName(in.Region, in.PrivateIP),
+		UserData:  in.UserData,
+		PrivateIP: in.PrivateIP,
+		Identity: &driver.Identity{
+			AccountID:        in.AccountID,
+			ImageID:          in.ImageID,
+			InstanceType:     in.InstanceType,
+			AvailabilityZone: in.AvailabilityZone,
+			Region:           in.Region,
+			PublicIP:         in.PublicIP,
+			ReservationID:    in.ReservationID,
+			LaunchIndex:      in.LaunchIndex,
+			LaunchTime:       in.LaunchTime,
+		},
 		Env: map[string]string{
 			"STRATO_INSTANCE_TYPE": in.InstanceType,
 			"STRATO_PRIVATE_IP":    in.PrivateIP,
@@ -92,8 +104,8 @@ func (s *Service) spec(in *Instance) driver.Spec {
 			"STRATO_REGION":        in.Region,
 		},
 	}
-	if img, ok := s.imageFor(in.API(), in.ImageID); ok {
-		sp.Image = driver.Image{ID: img.ID, Kind: img.Kind}
+	if img, ok := s.bootImage(in); ok {
+		sp.Image = driver.Image{ID: img.ID, Kind: img.Kind, RootFS: img.RootFS}
 	}
 	if t, ok := s.typeFor(in.API(), in.InstanceType); ok {
 		sp.VCPUs, sp.MemoryMiB = t.VCPUs, t.MemoryMiB
@@ -326,7 +338,15 @@ func (s *Service) onExit(id string, gen uint64) {
 		return
 	}
 	now := s.clk.Now()
+	// The driver may know when the guest really ended (while the daemon
+	// was down, say): compute is metered up to then, not up to now.
+	var exitedAt time.Time
+	if st, err := s.drv.Status(s.ctx, id); err == nil && !st.Exit.Unknown &&
+		!st.Exit.ExitedAt.IsZero() && st.Exit.ExitedAt.Before(now) && !st.Exit.ExitedAt.Before(cur.LaunchTime) {
+		exitedAt = st.Exit.ExitedAt
+	}
 	if _, err := s.transition(s.ctx, cur, op, next, func(n *Instance) {
+		n.GuestExitedAt = exitedAt
 		n.StateTransitionReason = "Instance initiated (" + now.UTC().Format("2006-01-02 15:04:05") + " GMT)"
 		n.StateReason = &ReasonInstanceShutdown
 		if op == OpGuestStop {

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,7 +22,7 @@ const (
 // Run launches between MinCount and MaxCount instances for account. The
 // instances come back pending; the reconcile loop boots them.
 func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Reservation, error) {
-	img, typ, err := s.validateRun(&req)
+	img, typ, err := s.validateRun(ctx, account, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,7 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 		in := s.newInstance(account, res.ID, i, req, img, typ, hash, priv, pub)
 		in.CreatedAt, in.LaunchTime = now, now
 		for k := range in.Volumes {
-			in.Volumes[k].AttachTime = now
+			in.Volumes[k].AttachTime, in.Volumes[k].CreatedAt = now, now
 		}
 		if req.Stopped {
 			in.State, in.StateReason = Stopped, nil
@@ -105,7 +106,7 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 }
 
 // validateRun checks the business rules of a launch and fills defaults.
-func (s *Service) validateRun(req *RunRequest) (catalog.Image, catalog.InstanceType, error) {
+func (s *Service) validateRun(ctx context.Context, account string, req *RunRequest) (catalog.Image, catalog.InstanceType, error) {
 	var zero catalog.Image
 	var zt catalog.InstanceType
 	if req.Origin == "" {
@@ -124,9 +125,9 @@ func (s *Service) validateRun(req *RunRequest) (catalog.Image, catalog.InstanceT
 	if req.ImageID == "" {
 		return zero, zt, errdefs.New(errdefs.InvalidArgument, errdefs.ResMissing, "ImageId", "The request must contain the parameter ImageId")
 	}
-	img, ok := s.imageFor(req.Origin, req.ImageID)
-	if !ok {
-		return zero, zt, errdefs.Newf(errdefs.NotFound, errdefs.ResImage, req.ImageID, "The image id '[%s]' does not exist", req.ImageID)
+	img, err := s.imageFor(ctx, req.Origin, account, req.ImageID)
+	if err != nil {
+		return zero, zt, err
 	}
 	if req.InstanceType == "" {
 		req.InstanceType = "m1.small"
@@ -266,9 +267,14 @@ func (s *Service) newInstance(account, resID string, idx int, req RunRequest, im
 	if req.Origin == OriginECS {
 		volPrefix = "d" // ECS disk ids
 	}
-	in.Volumes = append(in.Volumes, Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: img.RootDeviceName, SizeGiB: size,
+	root := Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: img.RootDeviceName, SizeGiB: size,
 		DeleteOnTermination: dot || img.RootDeviceType != "ebs", Scratch: img.RootDeviceType != "ebs",
-		Tags: append([]Tag(nil), req.VolumeTags...)})
+		Tags: append([]Tag(nil), req.VolumeTags...)}
+	if !root.Scratch {
+		root.Type = cmp.Or(req.RootVolumeType, policyFor(req.Origin).defaultVolumeType)
+		root.Iops, root.Throughput = req.RootIops, req.RootThroughput
+	}
+	in.Volumes = append(in.Volumes, root)
 	if typ.InstanceStorageGiB > 0 {
 		in.Volumes = append(in.Volumes, Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: "ephemeral0", SizeGiB: typ.InstanceStorageGiB,
 			DeleteOnTermination: true, Scratch: true})

@@ -72,6 +72,9 @@ type Service struct {
 	nextSeq  uint64
 	ipam     *ipam
 	capMu    sync.Mutex // serialises capacity checks with their writes (capacity.go)
+	// detached holds the volumes that outlived their instance, by account
+	// and id (volumes.go); guarded by mu.
+	detached map[string]map[string]*DetachedVolume
 
 	opLocks  keyedMutex // one operation lock per instance
 	drvLocks keyedMutex // serialises driver work per instance (forced stops bypass it)
@@ -122,7 +125,7 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		cfg: cfg, log: cfg.Logger, clk: cfg.Clock, store: cfg.Store, drv: cfg.Driver, cat: cfg.Catalog,
 		byID: map[string]*Instance{}, seq: map[string]uint64{}, accounts: map[string][]string{},
-		tokens: map[string][]string{}, ipam: ip,
+		tokens: map[string][]string{}, detached: map[string]map[string]*DetachedVolume{}, ipam: ip,
 		working: map[string]bool{}, again: map[string]bool{}, gen: map[string]uint64{},
 	}, nil
 }
@@ -140,9 +143,16 @@ func (s *Service) Open(ctx context.Context) error {
 		}
 		return insts[i].LaunchIndex < insts[j].LaunchIndex
 	})
+	vols, err := s.store.LoadVolumes(ctx)
+	if err != nil {
+		return fmt.Errorf("load volumes: %w", err)
+	}
 	s.mu.Lock()
 	for _, in := range insts {
 		s.insertLocked(in)
+	}
+	for _, v := range vols {
+		s.putVolumeLocked(v)
 	}
 	s.mu.Unlock()
 
@@ -191,13 +201,6 @@ func (s *Service) insertLocked(in *Instance) {
 	if in.State != Terminated {
 		s.ipam.claim(in.PrivateIP, in.PublicIP)
 	}
-}
-
-// publish replaces the cached copy of an instance after a store write.
-func (s *Service) publish(in *Instance) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.byID[in.ID] = in
 }
 
 // remove drops purged instances from the cache.
@@ -251,14 +254,32 @@ func (s *Service) current(id string) *Instance {
 // commit stores a changed copy (with ev) and publishes it. next must be a
 // clone of the cached instance taken under the instance's operation lock.
 func (s *Service) commit(ctx context.Context, next *Instance, ev *Event) error {
+	return s.commitVolumes(ctx, next, ev, nil)
+}
+
+// commitVolumes is commit that also stores the volumes the change detaches
+// from the instance, in the same store transaction, and publishes both at
+// once: no reader sees the instance terminated and its kept volumes missing.
+func (s *Service) commitVolumes(ctx context.Context, next *Instance, ev *Event, vols []*DetachedVolume) error {
 	if ev != nil {
 		ev.Time = s.clk.Now()
 		ev.InstanceID, ev.AccountID = next.ID, next.AccountID
 	}
-	if err := s.store.UpdateInstance(ctx, next, ev); err != nil {
+	var err error
+	if len(vols) == 0 {
+		err = s.store.UpdateInstance(ctx, next, ev)
+	} else {
+		err = s.store.UpdateInstanceVolumes(ctx, next, ev, vols)
+	}
+	if err != nil {
 		return err
 	}
-	s.publish(next)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byID[next.ID] = next
+	for _, v := range vols {
+		s.putVolumeLocked(v)
+	}
 	return nil
 }
 
@@ -266,11 +287,14 @@ func (s *Service) commit(ctx context.Context, next *Instance, ev *Event) error {
 func (s *Service) transition(ctx context.Context, cur *Instance, op Op, to State, mutate func(*Instance)) (*Instance, error) {
 	next := cur.Clone()
 	next.State = to
+	if to == Pending {
+		next.GuestExitedAt = time.Time{}
+	}
 	if mutate != nil {
 		mutate(next)
 	}
 	ev := &Event{Type: EventState, From: cur.State, To: to, Reason: string(op), Detail: eventDetail(next)}
-	if err := s.commit(ctx, next, ev); err != nil {
+	if err := s.commitVolumes(ctx, next, ev, s.keptVolumes(cur, next)); err != nil {
 		return nil, err
 	}
 	s.log.Info("instance state", "instance", next.ID, "op", op, "from", cur.State, "to", to)
@@ -285,6 +309,9 @@ func eventDetail(in *Instance) map[string]string {
 	}
 	if in.Hibernate {
 		d["hibernate"] = "true"
+	}
+	if !in.GuestExitedAt.IsZero() && (in.State == Stopping || in.State == ShuttingDown) {
+		d[DetailGuestExitedAt] = in.GuestExitedAt.UTC().Format(time.RFC3339Nano)
 	}
 	addVolumeDetail(d, in) // meterdetail.go
 	addOriginDetail(d, in) // origin.go

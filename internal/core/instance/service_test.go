@@ -665,16 +665,36 @@ func TestRestartRecovery(t *testing.T) {
 	old := r.fk
 	r.fk = old.Restart()
 	r.drv = r.fk
-	// While the daemon is away, one guest shuts down.
+	// While the daemon is away, one guest shuts down; the daemon comes
+	// back ten minutes later. A supervisor (the sandbox's shim) recorded
+	// when the guest ended.
+	r.fk.SetSupervised(true)
+	exitedAt := r.clk.Now()
 	if err := r.fk.Exit(exited, 0); err != nil {
 		t.Fatal(err)
 	}
+	r.clk.Advance(10 * time.Minute)
 	r.open()
 
 	r.stays(running, Running)
 	in := r.wait(exited, Stopped)
 	if in.StateReason == nil || in.StateReason.Code != "Client.InstanceInitiatedShutdown" {
 		t.Errorf("exited-while-away reason = %+v", in.StateReason)
+	}
+	// The event that records the end says when the guest really ended, so
+	// metering does not bill the ten minutes nobody watched.
+	evs, _ := r.st.Events(ctx, 0, exited, 0)
+	found := false
+	for _, ev := range evs {
+		if ev.From == Running && ev.To == Stopping {
+			found = true
+			if got := ev.Detail[DetailGuestExitedAt]; got != exitedAt.UTC().Format(time.RFC3339Nano) {
+				t.Errorf("guest end recorded as %q, want %s", got, exitedAt.UTC().Format(time.RFC3339Nano))
+			}
+		}
+	}
+	if !found {
+		t.Error("no running → stopping event for the guest that ended while away")
 	}
 	// The interrupted stop resumes and can be finished by Force.
 	r.stays(stopping, Stopping)

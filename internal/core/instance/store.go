@@ -22,4 +22,19 @@ type Store interface {
 	// Events returns events with Seq > afterSeq in order, at most limit
 	// (0 = no limit), optionally only those of one instance.
 	Events(ctx context.Context, afterSeq int64, instanceID string, limit int) ([]Event, error)
+
+	VolumeStore
+}
+
+// VolumeStore persists the volumes that outlive their instance (volumes.go
+// explains the design): a volume attached to an instance lives in the
+// instance's record; when the instance terminates, each volume it keeps gets
+// a record of its own, written in the same transaction as the instance.
+type VolumeStore interface {
+	// LoadVolumes returns every stored volume.
+	LoadVolumes(ctx context.Context) ([]*DetachedVolume, error)
+	// UpdateInstanceVolumes is UpdateInstance that also stores vols in the
+	// same transaction, replacing stored volumes with the same ids: both
+	// are written or neither is.
+	UpdateInstanceVolumes(ctx context.Context, inst *Instance, ev *Event, vols []*DetachedVolume) error
 }

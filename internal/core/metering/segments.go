@@ -161,7 +161,7 @@ func (d *deriver) transition(ev instance.Event, t time.Time) {
 	if computeOn && d.compute < 0 {
 		d.compute = d.open(KindCompute, d.tl.InstanceID, t)
 	} else if !computeOn {
-		d.closeCompute(t)
+		d.closeCompute(d.guestEnd(ev, t))
 	}
 	if reserveOn && d.reserve < 0 {
 		d.reserve = d.open(KindReservation, d.tl.InstanceID, t)
@@ -242,6 +242,21 @@ func (d *deriver) open(k Kind, resource string, t time.Time) int {
 	}
 	d.segs = append(d.segs, s)
 	return len(d.segs) - 1
+}
+
+// guestEnd is when compute really ended on an event that records a guest's
+// own shutdown: the time the driver saw it go (DetailGuestExitedAt), when
+// that lies inside the open compute segment; t otherwise.
+func (d *deriver) guestEnd(ev instance.Event, t time.Time) time.Time {
+	s, ok := ev.Detail[instance.DetailGuestExitedAt]
+	if !ok || d.compute < 0 {
+		return t
+	}
+	x, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || x.After(t) || x.Before(d.segs[d.compute].Start) {
+		return t
+	}
+	return x
 }
 
 func (d *deriver) closeCompute(t time.Time) {

@@ -137,6 +137,30 @@ func TestBillRules(t *testing.T) {
 			},
 		},
 		{
+			// The guest powered off at 300 s while the daemon was down;
+			// the daemon noticed at 3000 s. Compute ends at 300 s.
+			name: "a guest that ended while nobody watched is billed to its own end",
+			events: events("i-1", linux, seq(boot(0),
+				[]step{st(3000, running, stopping, instance.DetailGuestExitedAt, at(300).Format(time.RFC3339Nano)), st(3000, stopping, stopped)})...),
+			now: 3600,
+			want: []row{
+				{"i-1", KindCompute, 1, 300, 0, "0.000866667"},
+				{"vol-1", KindStorage, 0, 3600, 28800, "0.000876712"},
+			},
+		},
+		{
+			// A recorded end outside the open run (before its start, or
+			// after the event) is not believed.
+			name: "an implausible guest end time is ignored",
+			events: events("i-1", linux, seq(boot(100),
+				[]step{st(400, running, stopping, instance.DetailGuestExitedAt, at(50).Format(time.RFC3339Nano)), st(400, stopping, stopped)})...),
+			now: 3600,
+			want: []row{
+				{"i-1", KindCompute, 1, 300, 0, "0.000866667"},
+				{"vol-1", KindStorage, 0, 3500, 28000, "0.000852359"},
+			},
+		},
+		{
 			name:   "two starts inside one minute are two minimums",
 			events: events("i-1", linux, seq(boot(0), stopAt(10), startAt(20), stopAt(35))...),
 			now:    100,

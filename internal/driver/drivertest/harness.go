@@ -20,8 +20,9 @@ type Harness struct {
 	// Restart simulates a daemon restart: it abandons the current driver
 	// without stopping its guests, as a dying daemon would (the abandoned
 	// driver must stop recording anything), and returns a new driver over
-	// the same state. Guests started before the restart end with an
-	// Unknown exit status.
+	// the same state. Guests started before the restart that end while no
+	// driver watches end with an Unknown exit status, unless
+	// ExitKnownAfterRestart.
 	Restart func(t *testing.T) driver.Driver
 
 	// CooperativeSpec returns a spec whose guest runs until it is stopped
@@ -43,6 +44,11 @@ type Harness struct {
 	// Advance moves the driver's clock forward. Nil when the driver runs on
 	// the wall clock.
 	Advance func(d time.Duration)
+
+	// ExitKnownAfterRestart: the driver learns how a guest that ended while
+	// no driver watched really ended (a supervisor recorded it), instead of
+	// reporting an Unknown exit.
+	ExitKnownAfterRestart bool
 
 	// VolumeExists reports whether the data of a volume is still kept.
 	VolumeExists func(volumeID string) bool

@@ -64,6 +64,9 @@ type host struct {
 	scripts  map[string]Behavior
 	console  map[string][]byte
 	nextPid  int
+	// supervised: runs keep their real exit status when their driver is
+	// gone, as under a per-instance supervisor (SetSupervised).
+	supervised bool
 }
 
 // Driver is the fake driver.
@@ -114,6 +117,15 @@ func (d *Driver) Restart() *Driver {
 	return newDriver(d.h, d.canHibernate)
 }
 
+// SetSupervised makes the guests behave as if a per-instance supervisor
+// (the sandbox driver's shim) held them: a run that ends while its driver
+// is gone keeps its real exit status instead of an Unknown one.
+func (d *Driver) SetSupervised(on bool) {
+	d.h.mu.Lock()
+	defer d.h.mu.Unlock()
+	d.h.supervised = on
+}
+
 // Close makes d deaf, as if its daemon died, without touching any guest.
 func (d *Driver) Close() {
 	d.h.mu.Lock()
@@ -140,7 +152,11 @@ func (d *Driver) Name() string { return Name }
 
 // Capabilities reports a console, Hibernate when made by NewHibernating.
 func (d *Driver) Capabilities() driver.Capabilities {
-	return driver.Capabilities{Hibernate: d.canHibernate, ConsoleOutput: true, Isolation: "none"}
+	caps := driver.Capabilities{Hibernate: d.canHibernate, ConsoleOutput: true, Isolation: "none"}
+	if caps.Hibernate {
+		caps.HibernateNote = "fake: nothing runs, so there is no memory to keep"
+	}
+	return caps
 }
 
 // SetDefault sets the behaviour of every guest that has no script of its own.

@@ -97,7 +97,8 @@ func (h *host) armLocked(g *guest, r *run, at time.Time) {
 }
 
 // endRunLocked ends r with exit and wakes its waiters. A run whose driver
-// was closed (a daemon restart) ends with an Unknown status. h.mu is held.
+// was closed (a daemon restart) ends with an Unknown status unless the host
+// is supervised. h.mu is held.
 func (h *host) endRunLocked(g *guest, r *run, exit driver.ExitStatus) {
 	if r.isDone() {
 		return
@@ -105,7 +106,7 @@ func (h *host) endRunLocked(g *guest, r *run, exit driver.ExitStatus) {
 	if exit.ExitedAt.IsZero() {
 		exit.ExitedAt = h.clock.Now()
 	}
-	if r.owner.isClosed() {
+	if r.owner.isClosed() && !h.supervised {
 		exit = driver.ExitStatus{Code: -1, Unknown: true, ExitedAt: exit.ExitedAt}
 	}
 	if r.killed && (exit.Unknown || exit.Signal == int(syscall.SIGKILL)) {

@@ -1,6 +1,7 @@
-// Package memstore is an in-memory instance.Store and iam.Store, for tests
-// of the core and for throwaway daemons: nothing survives the process. It
-// passes internal/store/storetest like every other store.
+// Package memstore is an in-memory instance.Store, iam.Store and
+// catalog.ImageStore, for tests of the core and for throwaway daemons:
+// nothing survives the process. It passes internal/store/storetest like
+// every other store.
 package memstore
 
 import (
@@ -38,6 +39,8 @@ type Store struct {
 	accounts  map[string]iam.Account
 	keys      map[string]storedKey // by access key id
 	settings  map[string]string
+	volumes   map[string]*instance.DetachedVolume // by id (volumes.go)
+	images    imageTable                          // imported images (images.go)
 }
 
 type storedInst struct {
@@ -64,6 +67,7 @@ func New(opts ...Option) *Store {
 	s := &Store{
 		clock:     clock.Real{},
 		instances: map[string]storedInst{},
+		volumes:   map[string]*instance.DetachedVolume{},
 		accounts:  map[string]iam.Account{},
 		keys:      map[string]storedKey{},
 		settings:  map[string]string{},
@@ -135,6 +139,11 @@ func (s *Store) UpdateInstance(ctx context.Context, inst *instance.Instance, ev 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.updateLocked(inst, ev)
+}
+
+// updateLocked is UpdateInstance with s.mu held.
+func (s *Store) updateLocked(inst *instance.Instance, ev *instance.Event) error {
 	st, ok := s.instances[inst.ID]
 	if !ok {
 		return errdefs.Newf(errdefs.NotFound, errdefs.ResInstance, inst.ID, "instance %s does not exist", inst.ID)

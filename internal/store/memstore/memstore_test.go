@@ -3,6 +3,7 @@ package memstore
 import (
 	"testing"
 
+	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
 	"strato/internal/store/storetest"
@@ -14,4 +15,8 @@ func TestInstanceStore(t *testing.T) {
 
 func TestIAMStore(t *testing.T) {
 	storetest.RunIAMStore(t, func(t *testing.T) iam.Store { return New() })
+}
+
+func TestImageStore(t *testing.T) {
+	storetest.RunImageStore(t, func(t *testing.T) catalog.ImageStore { return New() })
 }

@@ -102,6 +102,12 @@ func (s *Store) CreateInstances(ctx context.Context, insts []*instance.Instance,
 // NotFound; a version mismatch is IncorrectState (resource ResInstance) and
 // leaves the store unchanged.
 func (s *Store) UpdateInstance(ctx context.Context, inst *instance.Instance, ev *instance.Event) error {
+	return s.updateInstanceWith(ctx, inst, ev, nil)
+}
+
+// updateInstanceWith is UpdateInstance that also runs also (when not nil)
+// in the same transaction, after the instance and its event are written.
+func (s *Store) updateInstanceWith(ctx context.Context, inst *instance.Instance, ev *instance.Event, also func(*sql.Tx) error) error {
 	if inst == nil || inst.ID == "" {
 		return errdefs.New(errdefs.InvalidArgument, errdefs.ResInstance, "", "instance id is empty")
 	}
@@ -131,8 +137,10 @@ func (s *Store) UpdateInstance(ctx context.Context, inst *instance.Instance, ev 
 		if n == 0 {
 			return s.updateConflict(ctx, tx, inst)
 		}
-		seqs, err = s.insertEvents(ctx, tx, evs)
-		return err
+		if seqs, err = s.insertEvents(ctx, tx, evs); err != nil || also == nil {
+			return err
+		}
+		return also(tx)
 	})
 	if err != nil {
 		return err

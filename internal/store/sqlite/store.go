@@ -1,7 +1,8 @@
 // Package sqlite is Strato's embedded store: one SQLite database file (pure Go
 // driver modernc.org/sqlite) that persists instances, their lifecycle log,
-// accounts, access keys and settings. It implements instance.Store and
-// iam.Store and passes internal/store/storetest.
+// accounts, access keys, settings and imported images. It implements
+// instance.Store, iam.Store and catalog.ImageStore and passes
+// internal/store/storetest.
 //
 // The database runs in WAL mode. Writes go through a pool of exactly one
 // connection whose transactions begin IMMEDIATE, so writers in this process

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"strato/internal/clock"
+	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
 	"strato/internal/errdefs"
@@ -51,6 +52,10 @@ func TestInstanceStore(t *testing.T) {
 
 func TestIAMStore(t *testing.T) {
 	storetest.RunIAMStore(t, func(t *testing.T) iam.Store { return openTest(t) })
+}
+
+func TestImageStore(t *testing.T) {
+	storetest.RunImageStore(t, func(t *testing.T) catalog.ImageStore { return openTest(t) })
 }
 
 func TestFileModes(t *testing.T) {
@@ -252,7 +257,9 @@ func TestMigrations(t *testing.T) {
 	}
 	want := []string{
 		"access_keys", "access_keys_account_id", "accounts", "events", "events_instance_id",
+		"images", "images_owner_id", "images_owner_name",
 		"instances", "instances_account_id", "schema_migrations", "settings",
+		"volumes", "volumes_account_id",
 	}
 	if diff := cmp.Diff(tables, want); diff != "" {
 		t.Errorf("schema objects (-got +want):\n%s", diff)

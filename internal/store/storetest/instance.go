@@ -54,7 +54,7 @@ func FullInstance(id string) *instance.Instance {
 		RootDeviceName:        "/dev/xvda",
 		Volumes: []instance.Volume{
 			{ID: "vol-0a", DeviceName: "/dev/xvda", SizeGiB: 8, DeleteOnTermination: true, AttachTime: t0.Add(2 * time.Second),
-				Tags: []instance.Tag{{Key: "Name", Value: "root"}}},
+				Tags: []instance.Tag{{Key: "Name", Value: "root"}}, Type: "io2", Iops: 4000, Throughput: 250, CreatedAt: t0},
 			{ID: "vol-0b", DeviceName: "/dev/sdb", SizeGiB: 4, Scratch: true}, // zero AttachTime, no tags
 		},
 		ShutdownBehavior:      "terminate",
@@ -75,6 +75,7 @@ func FullInstance(id string) *instance.Instance {
 		StopForce:      true,
 		Hibernate:      true,
 		Hibernated:     true,
+		GuestExitedAt:  t0.Add(90 * time.Second),
 		Origin:         instance.OriginECS,
 		OperationLocks: []instance.Lock{{Reason: instance.LockSecurity}},
 		StoppedMode:    instance.StoppedModeKeepCharging,
@@ -113,6 +114,7 @@ func RunInstanceStore(t *testing.T, open func(t *testing.T) instance.Store) {
 	t.Run("ConcurrentConflicts", func(t *testing.T) { testConcurrentConflicts(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open) })
+	t.Run("Volumes", func(t *testing.T) { runVolumeStore(t, open) }) // volumes.go
 }
 
 // testFixtureIsFull keeps FullInstance complete when Instance, or a type in

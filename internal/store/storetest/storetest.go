@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite every store implementation
-// passes. An implementation's tests call RunInstanceStore and RunIAMStore
-// with a function that opens a fresh, empty store:
+// passes. An implementation's tests call RunInstanceStore, RunIAMStore and
+// RunImageStore with a function that opens a fresh, empty store:
 //
 //	func TestInstanceStore(t *testing.T) {
 //		storetest.RunInstanceStore(t, func(t *testing.T) instance.Store {
@@ -23,7 +23,9 @@
 //     state it was deleted in (From) and a non-zero time;
 //   - errors are *errdefs.Error; NotFound and AlreadyExists name the
 //     resource (ResInstance, ResAccount, ResAccessKey);
-//   - Events refuses a negative limit with InvalidArgument.
+//   - Events refuses a negative limit with InvalidArgument;
+//   - UpdateInstanceVolumes writes the instance, its event and the volumes
+//     together or not at all, and DeleteInstances leaves the volumes.
 //
 // Times may come back in another location (UTC) and empty slices and maps
 // as nil; the comparisons allow for both, and JSON in a driver handle is

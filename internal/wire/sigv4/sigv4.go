@@ -59,14 +59,15 @@ const (
 
 // Public messages, in AWS's wording.
 const (
-	msgMissingAuth    = "The request must contain the parameter AWSAccessKeyId"
-	msgSignature      = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
-	msgPayloadHash    = "The provided 'x-amz-content-sha256' header does not match what was computed."
-	msgUnknownAuth    = "Unsupported authorization type. Sign requests with AWS Signature Version 4 (" + Algorithm + ")."
-	msgBothAuth       = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified."
-	msgHostNotSigned  = "'Host' must be a 'SignedHeader' in the AWS Authorization."
-	msgBadQuery       = "The query string contains a syntax error."
-	msgStreamingNotOK = "Streaming (chunked) payload signing is not supported by this service."
+	msgMissingAuth       = "The request must contain the parameter AWSAccessKeyId"
+	msgSignature         = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	msgPayloadHash       = "The provided 'x-amz-content-sha256' header does not match what was computed."
+	msgUnknownAuth       = "Unsupported authorization type. Sign requests with AWS Signature Version 4 (" + Algorithm + ")."
+	msgBothAuth          = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified."
+	msgHostNotSigned     = "'Host' must be a 'SignedHeader' in the AWS Authorization."
+	msgBadQuery          = "The query string contains a syntax error."
+	msgStreamingNotOK    = "Streaming (chunked) payload signing is not supported by this service."
+	msgStreamedNeedsHash = "An upload must sign the SHA-256 of its body, in hex, in the x-amz-content-sha256 header."
 )
 
 // Options control one verification.
@@ -88,6 +89,12 @@ type Options struct {
 	SkipSignature bool
 	// SkipTime disables the clock-skew and presigned-expiry checks.
 	SkipTime bool
+	// StreamedPayload is for a caller that has not read the body, an upload
+	// too large to buffer: the request must claim the body's SHA-256 in
+	// X-Amz-Content-Sha256, Verify checks the signature with that claim and
+	// ignores body, and the caller checks the body against
+	// Result.PayloadHash as it reads it.
+	StreamedPayload bool
 }
 
 // Result describes a verified request.
@@ -102,6 +109,9 @@ type Result struct {
 	// UnsignedPayload reports that the signature does not cover the body
 	// (the signer used UNSIGNED-PAYLOAD).
 	UnsignedPayload bool
+	// PayloadHash is the body's claimed SHA-256 (hex), set with
+	// Options.StreamedPayload: the body must hash to it.
+	PayloadHash string
 }
 
 // authInfo is what a request says about its own signature.
@@ -172,7 +182,14 @@ func Verify(r *http.Request, body []byte, opts Options) (Result, error) {
 		return Result{}, err
 	}
 
-	payloads, unsigned, err := payloadHashes(r, body, ai.presigned)
+	var payloads []string
+	var unsigned bool
+	if opts.StreamedPayload {
+		payloads, err = claimedPayloadHash(r)
+		res.PayloadHash = strings.Join(payloads, "")
+	} else {
+		payloads, unsigned, err = payloadHashes(r, body, ai.presigned)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -473,6 +490,16 @@ func checkTime(ai authInfo, opts Options) error {
 			"Request has expired. Timestamp date is %s", ai.amzDate)
 	}
 	return nil
+}
+
+// claimedPayloadHash returns the SHA-256 a streamed request claims for its
+// body; a request without one, or with UNSIGNED-PAYLOAD, is refused.
+func claimedPayloadHash(r *http.Request) ([]string, error) {
+	c := r.Header.Get("X-Amz-Content-Sha256")
+	if len(c) != sha256.Size*2 || strings.Trim(c, "0123456789abcdef") != "" {
+		return nil, incomplete(msgStreamedNeedsHash, nil)
+	}
+	return []string{c}, nil
 }
 
 // payloadHashes returns the payload hashes the signer may have used.

@@ -1,0 +1,197 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// imageBusybox is the built-in busybox root filesystem image.
+const imageBusybox = "ami-0000000000000000d"
+
+// counterGuest counts in memory and prints every count; fileGuest writes
+// (and fsyncs) a boot counter on its root volume.
+const (
+	counterGuest = "i=0\ntrap 'exit 0' TERM\nwhile :; do i=$((i+1)); echo count=$i; sleep 0.05; done\n"
+	fileGuest    = `n=$(cat /var/boots 2>/dev/null || echo 0); n=$((n+1)); echo $n > /var/boots; sync /var/boots
+echo "boots=$n"
+trap 'exit 0' TERM
+while :; do sleep 0.1; done
+`
+)
+
+var countRE = regexp.MustCompile(`(?m)^count=(\d+)$`)
+
+// counts returns every count= value on the console, in order.
+func counts(t *testing.T, c *ec2.Client, id string) []int {
+	t.Helper()
+	var out []int
+	for _, m := range countRE.FindAllStringSubmatch(consoleOutput(t, c, id), -1) {
+		n, _ := strconv.Atoi(m[1])
+		out = append(out, n)
+	}
+	return out
+}
+
+func lastOf(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[len(xs)-1]
+}
+
+// TestSandboxSurvivesDaemonKill: with the daemon killed by SIGKILL and
+// started again, a running guest is still the same run (not rebooted) and
+// can be stopped; a hibernated guest resumes its in-memory count where it
+// was; a file fsynced on the root volume is there after stop and start; and
+// a stop and start (not a hibernation) restarts the count from one.
+func TestSandboxSurvivesDaemonKill(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t, Options{StopTimeout: "5s"})
+	c := s.Client(t)
+
+	disk := launchRunning(t, c, &ec2.RunInstancesInput{ImageId: aws.String(imageBusybox), UserData: userData(fileGuest)})
+	waitConsole(t, c, disk, 10*time.Second, "boots=1")
+	counter := launchRunning(t, c, &ec2.RunInstancesInput{
+		ImageId: aws.String(imageBusybox), UserData: userData(counterGuest),
+		HibernationOptions: &types.HibernationOptionsRequest{Configured: aws.Bool(true)},
+	})
+	waitConsole(t, c, counter, 10*time.Second, "count=10\n")
+
+	// Hibernate the counter.
+	stop(t, c, &ec2.StopInstancesInput{InstanceIds: []string{counter}, Hibernate: aws.Bool(true)})
+	waitStopped(t, c, counter)
+	frozen := lastOf(counts(t, c, counter))
+	time.Sleep(300 * time.Millisecond)
+	if n := lastOf(counts(t, c, counter)); n != frozen {
+		t.Fatalf("a hibernated guest went on counting: %d, then %d", frozen, n)
+	}
+
+	s.Restart(t, true) // kill -9 and start again
+
+	checkState(t, "disk after the daemon was killed", ptr(stateOf(t, c, disk)), types.InstanceStateNameRunning, codeRunning)
+	if out := consoleOutput(t, c, disk); strings.Count(out, "boots=") != 1 {
+		t.Errorf("the guest booted again across the daemon's death:\n%s", out)
+	}
+	checkState(t, "counter after the daemon was killed", ptr(stateOf(t, c, counter)), types.InstanceStateNameStopped, codeStopped)
+
+	// The hibernated guest resumes its count.
+	start(t, c, counter)
+	waitRunning(t, c, counter)
+	deadline := time.Now().Add(10 * time.Second)
+	for lastOf(counts(t, c, counter)) < frozen+5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the resumed guest does not count on from %d:\n%s", frozen, consoleOutput(t, c, counter))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	all := counts(t, c, counter)
+	for i := 1; i < len(all); i++ {
+		if all[i] != all[i-1]+1 {
+			t.Fatalf("the count went from %d to %d across hibernate, daemon kill and resume", all[i-1], all[i])
+		}
+	}
+
+	// The restarted daemon stops the guest it adopted; its file survives.
+	stop(t, c, &ec2.StopInstancesInput{InstanceIds: []string{disk}})
+	waitStopped(t, c, disk)
+	start(t, c, disk)
+	waitRunning(t, c, disk)
+	waitConsole(t, c, disk, 10*time.Second, "boots=2")
+
+	// A plain stop drops the memory: the count starts over.
+	stop(t, c, &ec2.StopInstancesInput{InstanceIds: []string{counter}})
+	waitStopped(t, c, counter)
+	start(t, c, counter)
+	waitRunning(t, c, counter)
+	out := waitConsole(t, c, counter, 10*time.Second, "count=3\n")
+	last := out[strings.LastIndex(out, " boot "+counter):]
+	if !strings.Contains(last, "\ncount=1\n") {
+		t.Errorf("after stop and start the count did not begin at 1:\n%s", last)
+	}
+}
+
+// TestSandboxNetwork: a guest's web server answers at the PrivateIpAddress
+// DescribeInstances reports, and the guest learns its own instance id from
+// the metadata service.
+func TestSandboxNetwork(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t, Options{})
+	c := s.Client(t)
+	id := launchRunning(t, c, &ec2.RunInstancesInput{ImageId: aws.String(imageBusybox), UserData: userData(`mkdir -p /www
+id=$(wget -q -O - http://169.254.169.254/latest/meta-data/instance-id)
+echo "metadata-instance-id=$id"
+echo "i am $id" > /www/index.html
+httpd -f -p 8080 -h /www &
+echo serving
+wait
+`)})
+	out := waitConsole(t, c, id, 10*time.Second, "serving")
+	if !strings.Contains(out, "metadata-instance-id="+id+"\n") {
+		t.Errorf("the guest did not read its instance id %s from the metadata service:\n%s", id, out)
+	}
+	ip := aws.ToString(describe(t, c, id).PrivateIpAddress)
+	var body string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + ip + ":8080/")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET http://%s:8080/: %v", ip, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if body != "i am "+id+"\n" {
+		t.Errorf("GET http://%s:8080/ = %q", ip, body)
+	}
+}
+
+// TestSandboxGuestEndsWhileDaemonDown: a guest that powers itself off while
+// the daemon is dead is found stopped, as instance-initiated, when the
+// daemon comes back: its shim recorded how it ended.
+func TestSandboxGuestEndsWhileDaemonDown(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t, Options{})
+	c := s.Client(t)
+	id := launchRunning(t, c, &ec2.RunInstancesInput{ImageId: aws.String(imageBusybox),
+		UserData: userData("echo up\nsleep 2\npoweroff\n")})
+	waitConsole(t, c, id, 10*time.Second, "up")
+
+	fmt.Fprintln(s.log, "e2e: crashing strato serve (SIGKILL) while the guest runs")
+	_ = s.proc.cmd.Process.Kill()
+	<-s.proc.exited
+	exitRecord := filepath.Join(s.DataDir, "sandbox", "instances", id, "exit.json")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := os.Stat(exitRecord); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the guest did not power off while the daemon was down (no %s)", exitRecord)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.Restart(t, false) // the old process is gone already: this only starts
+
+	pollState(t, c, id, types.InstanceStateNameStopped, 10*time.Second)
+	in := describe(t, c, id)
+	if in.StateReason == nil || aws.ToString(in.StateReason.Code) != "Client.InstanceInitiatedShutdown" {
+		t.Errorf("StateReason = %+v, want Client.InstanceInitiatedShutdown", in.StateReason)
+	}
+}

@@ -1,0 +1,97 @@
+package shim
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// writeJSONDurable writes v as JSON to path through a synced temporary file
+// and a rename, so a reader after a crash sees the old or the new record.
+func writeJSONDurable(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		_ = os.Remove(name)
+	}
+	return err
+}
+
+// ReadRun reads the run record in the instance directory dir.
+func ReadRun(dir string) (RunRecord, error) {
+	var r RunRecord
+	err := readJSON(filepath.Join(dir, RunFile), &r)
+	return r, err
+}
+
+// ReadExit reads the exit record in the instance directory dir.
+func ReadExit(dir string) (ExitRecord, error) {
+	var r ExitRecord
+	err := readJSON(filepath.Join(dir, ExitFile), &r)
+	return r, err
+}
+
+// ctlStop is the byte the shim writes on the init's control pipe before it
+// sends a SIGTERM that means "stop".
+const ctlStop = 's'
+
+// maxFrame bounds the init's configuration.
+const maxFrame = 64 << 20
+
+// writeFrame writes v as a length-prefixed JSON frame.
+func writeFrame(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var hdr [4]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
+	_, err = w.Write(append(hdr[:], b...))
+	return err
+}
+
+// readFrame reads one frame written by writeFrame into v.
+func readFrame(r io.Reader, v any) error {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n > maxFrame {
+		return fmt.Errorf("configuration of %d bytes is too large", n)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}

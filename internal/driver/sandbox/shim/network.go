@@ -1,0 +1,78 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"strato/internal/driver/sandbox/netconf"
+)
+
+// metadataAddr is where guests find the instance metadata service.
+const metadataAddr = "169.254.169.254:80"
+
+// attachNetwork wires the guest of init pid to the bridge and starts the
+// metadata service in its network namespace. Without a network config the
+// guest keeps only its loopback interface.
+func (s *server) attachNetwork(pid int) error {
+	n := s.cfg.Network
+	if n == nil {
+		return nil // the init brings lo up
+	}
+	addr, err := netip.ParsePrefix(n.Addr)
+	if err != nil {
+		return err
+	}
+	gw, err := netip.ParseAddr(n.Gateway)
+	if err != nil {
+		return err
+	}
+	mac, err := net.ParseMAC(n.MAC)
+	if err != nil {
+		return err
+	}
+	if err := netconf.Attach(pid, netconf.Attachment{Bridge: n.Bridge, HostIf: n.HostIf, Addr: addr, Gateway: gw, MAC: mac}); err != nil {
+		return err
+	}
+	if s.cfg.Metadata == nil {
+		return nil
+	}
+	ln, err := netconf.ListenInNetns(pid, metadataAddr)
+	if err != nil {
+		return fmt.Errorf("metadata service: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           s.metadataHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	s.mu.Lock()
+	s.meta = srv
+	s.mu.Unlock()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Warn("metadata service stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// stopMetadata closes the metadata service of the ended boot.
+func (s *server) stopMetadata() {
+	s.mu.Lock()
+	srv := s.meta
+	s.meta = nil
+	s.mu.Unlock()
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+}
+
+// detach removes the host end of the guest's interface.
+func detach(hostIf string) error { return netconf.Detach(hostIf) }

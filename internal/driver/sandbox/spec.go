@@ -1,0 +1,291 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"strato/internal/driver"
+	"strato/internal/driver/sandbox/imds"
+	"strato/internal/driver/sandbox/netconf"
+	"strato/internal/driver/sandbox/shim"
+	"strato/internal/errdefs"
+)
+
+// Image kinds this driver boots.
+const (
+	KindShell   = "shell"   // the host image
+	KindBusybox = "busybox" // the built-in busybox image
+	KindRootFS  = "rootfs"  // an imported image directory
+)
+
+// basePath is the guest's PATH after the runtime bin directory.
+const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+const maxIDLen = 128
+
+type handleData struct {
+	Version int    `json:"version"`
+	Dir     string `json:"dir"`
+	Cgroup  string `json:"cgroup"`
+}
+
+func validID(id string) error {
+	if id == "" || len(id) > maxIDLen || id == "." || id == ".." {
+		return fmt.Errorf("bad id %q", id)
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+		if !ok {
+			return fmt.Errorf("bad character %q in id %q", r, id)
+		}
+	}
+	return nil
+}
+
+func validEnvName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i, r := range k {
+		ok := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// validateSpec checks everything Create needs before touching the disk.
+func (d *Driver) validateSpec(spec driver.Spec) error {
+	if err := validID(spec.ID); err != nil || len(d.cgroupName(spec.ID)) > 64 {
+		return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: errdefs.ResInstance, ID: spec.ID,
+			Public: "invalid instance id", Err: err}
+	}
+	switch spec.Image.Kind {
+	case KindShell:
+	case KindBusybox:
+		if d.cfg.Images == nil {
+			return errdefs.New(errdefs.Unsupported, errdefs.ResImage, spec.Image.ID, "the busybox image is not available")
+		}
+	case KindRootFS:
+		if !filepath.IsAbs(spec.Image.RootFS) || strings.ContainsAny(spec.Image.RootFS, ",:") {
+			return errdefs.New(errdefs.InvalidArgument, errdefs.ResImage, spec.Image.ID, "the image has no usable root filesystem")
+		}
+	default:
+		return errdefs.Newf(errdefs.Unsupported, errdefs.ResImage, spec.Image.ID,
+			"the sandbox driver cannot boot images of kind %q", spec.Image.Kind)
+	}
+	seen := make(map[string]bool, len(spec.Volumes))
+	root := false
+	for _, v := range spec.Volumes {
+		if err := validID(v.ID); err != nil {
+			return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: errdefs.ResVolume, ID: v.ID,
+				Public: "invalid volume id", Err: err}
+		}
+		if seen[v.ID] {
+			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResVolume, v.ID, "volume %s attached twice", v.ID)
+		}
+		seen[v.ID] = true
+		root = root || v.Root
+	}
+	if !root {
+		return errdefs.New(errdefs.InvalidArgument, errdefs.ResVolume, spec.ID, "the instance has no root volume")
+	}
+	for k, v := range spec.Env {
+		if !validEnvName(k) || strings.ContainsRune(v, 0) {
+			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, spec.ID, "invalid environment variable %q", k)
+		}
+	}
+	if spec.PrivateIP != "" && d.cfg.Network != nil {
+		a, err := netip.ParseAddr(spec.PrivateIP)
+		if err != nil || !d.cfg.Network.Gateway.Masked().Contains(a) || a == d.cfg.Network.Gateway.Addr() {
+			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, spec.ID,
+				"private address %q is not usable on %s", spec.PrivateIP, d.cfg.Network.Gateway.Masked())
+		}
+	}
+	return nil
+}
+
+func rootVolume(spec driver.Spec) (driver.Volume, bool) {
+	for _, v := range spec.Volumes {
+		if v.Root {
+			return v, true
+		}
+	}
+	return driver.Volume{}, false
+}
+
+// guestMount is a volume and where the guest sees it.
+type guestMount struct {
+	vol    driver.Volume
+	target string
+}
+
+// guestMounts gives the guest paths of volumes: instance store at /media/ephemeralN (as on
+// EC2's Amazon Linux), other volumes at /mnt/<device name>.
+func guestMounts(spec driver.Spec) (mounts []guestMount) {
+	scratch := 0
+	for _, v := range spec.Volumes {
+		if v.Root {
+			continue
+		}
+		var target string
+		if v.Scratch {
+			target = fmt.Sprintf("/media/ephemeral%d", scratch)
+			scratch++
+		} else {
+			name := path.Base(v.MountPath)
+			if name == "." || name == "/" || name == "" || validID(name) != nil {
+				name = v.ID
+			}
+			target = "/mnt/" + name
+		}
+		mounts = append(mounts, guestMount{v, target})
+	}
+	return mounts
+}
+
+// guestEnv is the complete environment of the user data.
+func guestEnv(spec driver.Spec) []string {
+	env := map[string]string{
+		"HOME":               shim.GuestHome,
+		"PATH":               shim.GuestBinDir + ":" + basePath,
+		"SHELL":              "/bin/sh",
+		"LANG":               "C.UTF-8",
+		"STRATO_INSTANCE_ID": spec.ID,
+		"STRATO_ROOT":        shim.GuestHome,
+	}
+	if spec.Hostname != "" {
+		env["HOSTNAME"] = spec.Hostname
+	}
+	n := 0
+	for _, m := range guestMounts(spec) {
+		if !m.vol.Scratch {
+			continue
+		}
+		if n == 0 {
+			env["STRATO_SCRATCH_DIR"] = m.target
+		}
+		n++
+		env[fmt.Sprintf("STRATO_SCRATCH_DIR_%d", n)] = m.target
+	}
+	for k, v := range spec.Env {
+		if k == "PATH" {
+			v = shim.GuestBinDir + ":" + v
+		}
+		env[k] = v
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+// shimConfig is what the shim of inst needs for its next start.
+func (d *Driver) shimConfig(ctx context.Context, inst *instance) (shim.Config, error) {
+	spec := inst.spec
+	root, _ := rootVolume(spec)
+	cfg := shim.Config{
+		ID:         spec.ID,
+		Hostname:   spec.Hostname,
+		MountPoint: filepath.Join(inst.dir, shim.RootMount),
+		RootVolume: d.volumeDir(root.ID),
+		CopyRoot:   d.cfg.CopyRoot,
+		UserData:   spec.UserData,
+		Env:        guestEnv(spec),
+		Cgroup: shim.CgroupConfig{
+			Name:        d.cgroupName(spec.ID),
+			VCPUs:       float64(spec.VCPUs),
+			MemoryBytes: spec.MemoryMiB << 20,
+			Pids:        d.cfg.Pids,
+		},
+	}
+	switch spec.Image.Kind {
+	case KindShell:
+		cfg.Kind = shim.KindHost
+		cfg.HideDirs = []string{d.dataDir}
+	case KindBusybox:
+		dir, err := d.cfg.Images.Busybox(ctx)
+		if err != nil {
+			return cfg, errdefs.Wrap(err, "cannot prepare the busybox image")
+		}
+		cfg.Kind, cfg.LowerDir = shim.KindRootFS, dir
+	case KindRootFS:
+		cfg.Kind, cfg.LowerDir = shim.KindRootFS, spec.Image.RootFS
+	}
+	for _, m := range guestMounts(spec) {
+		cfg.Mounts = append(cfg.Mounts, shim.Mount{Source: d.volumeDir(m.vol.ID), Target: m.target})
+	}
+	if n := d.cfg.Network; n != nil && spec.PrivateIP != "" {
+		addr := netip.MustParseAddr(spec.PrivateIP)
+		cfg.Network = &shim.NetworkConfig{
+			Bridge:  n.Bridge,
+			HostIf:  netconf.HostIfName(n.Bridge, spec.ID),
+			Addr:    netip.PrefixFrom(addr, n.Gateway.Bits()).String(),
+			Gateway: n.Gateway.Addr().String(),
+			MAC:     netconf.MACFor(spec.ID).String(),
+		}
+		if spec.Identity != nil {
+			cfg.Metadata = metadata(spec, addr, n.Gateway.Masked(), d.cfg.MetadataTokensRequired)
+		}
+	}
+	return cfg, nil
+}
+
+func (d *Driver) handle(id string) (driver.Handle, error) {
+	data, err := json.Marshal(handleData{Version: 1, Dir: d.instanceDir(id), Cgroup: d.cgroupName(id)})
+	if err != nil {
+		return driver.Handle{}, errdefs.Wrap(err, "cannot encode handle")
+	}
+	return driver.Handle{ID: id, Driver: Name, Data: data}, nil
+}
+
+func specEqual(a, b driver.Spec) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+func ensureBridge(n *Network) error {
+	return netconf.EnsureBridge(netconf.Bridge{Name: n.Bridge, Gateway: n.Gateway})
+}
+
+// metadata is what the instance metadata service of spec serves.
+func metadata(spec driver.Spec, addr netip.Addr, subnet netip.Prefix, tokensRequired bool) *shim.MetadataConfig {
+	id := spec.Identity
+	in := imds.StandardInput{
+		InstanceID:       spec.ID,
+		ImageID:          id.ImageID,
+		InstanceType:     id.InstanceType,
+		AvailabilityZone: id.AvailabilityZone,
+		Region:           id.Region,
+		PrivateIP:        addr,
+		Subnet:           subnet,
+		MAC:              netconf.MACFor(spec.ID),
+		LocalHostname:    spec.Hostname,
+		ReservationID:    id.ReservationID,
+		LaunchIndex:      id.LaunchIndex,
+		SecurityGroups:   id.SecurityGroups,
+	}
+	if p, err := netip.ParseAddr(id.PublicIP); err == nil {
+		in.PublicIP = p
+	}
+	return &shim.MetadataConfig{
+		Meta:           imds.Standard(in),
+		AccountID:      id.AccountID,
+		LaunchTime:     id.LaunchTime,
+		TokensRequired: tokensRequired,
+	}
+}

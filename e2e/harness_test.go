@@ -159,9 +159,11 @@ func StartServer(t testing.TB, opts Options) *Server {
 		log:     &syncBuffer{},
 	}
 	// Every server has a bridge and a private network of its own, so that
-	// servers running side by side never hand out the same address.
+	// servers running side by side never hand out the same address; no
+	// outbound NAT, which would leave a table per server in the host's
+	// nftables (netconf's own tests cover NAT).
 	s.Bridge, s.PrivateCIDR = nextNetwork()
-	s.extra = append([]string{"--stop-timeout", stop, "--bridge", s.Bridge, "--private-cidr", s.PrivateCIDR}, opts.Args...)
+	s.extra = append([]string{"--stop-timeout", stop, "--bridge", s.Bridge, "--private-cidr", s.PrivateCIDR, "--nat=false"}, opts.Args...)
 	t.Cleanup(s.shutdown)
 	// A port found free can be taken by someone else before the server binds
 	// it; then try another one.

@@ -115,8 +115,7 @@ func TestSandboxSurvivesDaemonKill(t *testing.T) {
 	waitStopped(t, c, counter)
 	start(t, c, counter)
 	waitRunning(t, c, counter)
-	out := waitConsole(t, c, counter, 10*time.Second, "count=3\n")
-	last := out[strings.LastIndex(out, " boot "+counter):]
+	last := lastBoot(t, c, counter, "count=3\n")
 	if !strings.Contains(last, "\ncount=1\n") {
 		t.Errorf("after stop and start the count did not begin at 1:\n%s", last)
 	}
@@ -193,5 +192,23 @@ func TestSandboxGuestEndsWhileDaemonDown(t *testing.T) {
 	in := describe(t, c, id)
 	if in.StateReason == nil || aws.ToString(in.StateReason.Code) != "Client.InstanceInitiatedShutdown" {
 		t.Errorf("StateReason = %+v, want Client.InstanceInitiatedShutdown", in.StateReason)
+	}
+}
+
+// lastBoot waits until the console of id's latest boot (after the last
+// "boot" line) contains want, and returns that part of the console.
+func lastBoot(t *testing.T, c *ec2.Client, id, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := consoleOutput(t, c, id)
+		last := out[max(strings.LastIndex(out, " boot "+id), 0):]
+		if strings.Contains(last, want) {
+			return last
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the latest boot of %s never printed %q:\n%s", id, want, last)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

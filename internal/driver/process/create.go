@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/errdefs"
 )
 
@@ -34,7 +35,7 @@ func (d *Driver) Create(ctx context.Context, spec driver.Spec) (driver.Handle, e
 	if err != nil {
 		// Undo: a failed Create leaves nothing half-made.
 		for _, dir := range append(made, inst.dir) {
-			_ = removeAll(dir)
+			_ = hostfs.RemoveAll(dir)
 		}
 		return driver.Handle{}, errdefs.Wrap(err, "cannot create instance")
 	}
@@ -49,7 +50,7 @@ func (d *Driver) Create(ctx context.Context, spec driver.Spec) (driver.Handle, e
 func (d *Driver) recreate(inst *instance, spec driver.Spec) (driver.Handle, error) {
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
-	if !specEqual(inst.spec, spec) {
+	if !inst.spec.Equal(spec) {
 		if inst.activeLocked() != nil {
 			return driver.Handle{}, errdefs.New(errdefs.IncorrectState, errdefs.ResInstance, spec.ID,
 				"cannot change the spec of a running instance")
@@ -73,7 +74,7 @@ func (d *Driver) prepare(rt string, spec driver.Spec) (made []string, err error)
 	if made, err = d.ensureVolumes(spec); err != nil {
 		return made, err
 	}
-	if err := writeJSON(filepath.Join(rt, "spec.json"), spec); err != nil {
+	if err := hostfs.WriteJSON(filepath.Join(rt, "spec.json"), spec); err != nil {
 		return made, err
 	}
 	return made, writeBootFiles(rt, spec)
@@ -109,7 +110,7 @@ func (d *Driver) wipeScratchLocked(inst *instance) error {
 		if !v.Scratch {
 			continue
 		}
-		if err := emptyDir(d.volumeDir(v.ID)); err != nil {
+		if err := hostfs.EmptyDir(d.volumeDir(v.ID)); err != nil {
 			d.log.Warn("cannot wipe scratch volume", "id", inst.id, "volume", v.ID, "err", err)
 			if first == nil {
 				first = err

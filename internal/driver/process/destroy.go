@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/errdefs"
 )
 
@@ -41,11 +42,11 @@ func (d *Driver) Destroy(ctx context.Context, id string) error {
 		if !v.DeleteOnTermination && !v.Scratch {
 			continue
 		}
-		if err := removeAll(d.volumeDir(v.ID)); err != nil {
+		if err := hostfs.RemoveAll(d.volumeDir(v.ID)); err != nil {
 			return errdefs.Wrap(err, "cannot remove volume")
 		}
 	}
-	if err := removeAll(inst.dir); err != nil {
+	if err := hostfs.RemoveAll(inst.dir); err != nil {
 		return errdefs.Wrap(err, "cannot remove instance directory")
 	}
 	inst.destroyed = true

@@ -156,7 +156,7 @@ func (d *Driver) get(id string) (*instance, error) {
 	if inst, ok := d.instances[id]; ok {
 		return inst, nil
 	}
-	if validID(id) != nil {
+	if driver.ValidID(id) != nil {
 		return nil, errNotFound(id)
 	}
 	inst, err := d.load(id)

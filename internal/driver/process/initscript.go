@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 )
 
 // basePath is the guest's PATH after the runtime bin directory.
@@ -99,7 +100,7 @@ func writeBootFiles(rt string, spec driver.Spec) error {
 	}
 	poweroff := []byte(poweroffScript(rt))
 	for _, name := range []string{"poweroff", "shutdown", "halt"} {
-		if err := writeFileAtomic(filepath.Join(bin, name), poweroff, 0o700); err != nil {
+		if err := hostfs.WriteFileAtomic(filepath.Join(bin, name), poweroff, 0o700); err != nil {
 			return err
 		}
 	}
@@ -108,19 +109,19 @@ func writeBootFiles(rt string, spec driver.Spec) error {
 	}
 	ud := filepath.Join(rt, "user-data")
 	if len(spec.UserData) > 0 {
-		if err := writeFileAtomic(ud, spec.UserData, 0o700); err != nil {
+		if err := hostfs.WriteFileAtomic(ud, spec.UserData, 0o700); err != nil {
 			return err
 		}
 	} else if err := os.Remove(ud); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(rt, "init"), []byte(initScript(spec.ID, rt, spec.UserData)), 0o700)
+	return hostfs.WriteFileAtomic(filepath.Join(rt, "init"), []byte(initScript(spec.ID, rt, spec.UserData)), 0o700)
 }
 
 // guestEnv returns the complete environment of the guest's init. Nothing of
 // the daemon's own environment leaks in.
 func (d *Driver) guestEnv(spec driver.Spec, rt string) []string {
-	root, _ := rootVolume(spec)
+	root, _ := spec.RootVolume()
 	env := map[string]string{
 		"HOME":               d.volumeDir(root.ID),
 		"PATH":               filepath.Join(rt, "bin") + ":" + basePath,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/errdefs"
 )
 
@@ -44,19 +45,19 @@ func (d *Driver) Recover(ctx context.Context, h driver.Handle) error {
 func (d *Driver) load(id string) (*instance, error) {
 	rt := d.runtimeDir(id)
 	inst := &instance{id: id, dir: rt}
-	if err := readJSON(filepath.Join(rt, "spec.json"), &inst.spec); err != nil {
+	if err := hostfs.ReadJSON(filepath.Join(rt, "spec.json"), &inst.spec); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errNotFound(id)
 		}
 		return nil, errdefs.Wrap(err, "cannot read instance spec")
 	}
 	var last exitRecord
-	if err := readJSON(filepath.Join(rt, "exit.json"), &last); err == nil {
+	if err := hostfs.ReadJSON(filepath.Join(rt, "exit.json"), &last); err == nil {
 		inst.last = &last
 	}
 
 	var rec runRecord
-	err := readJSON(filepath.Join(rt, "run.json"), &rec)
+	err := hostfs.ReadJSON(filepath.Join(rt, "run.json"), &rec)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return inst, nil
@@ -86,13 +87,13 @@ func (d *Driver) load(id string) (*instance, error) {
 	// The run ended while nobody watched.
 	exit := driver.ExitStatus{Code: -1, Unknown: true, ExitedAt: d.now()}
 	inst.last = &exitRecord{Exit: exit, StartedAt: rec.StartedAt}
-	if err := writeJSON(filepath.Join(rt, "exit.json"), inst.last); err != nil {
+	if err := hostfs.WriteJSON(filepath.Join(rt, "exit.json"), inst.last); err != nil {
 		return nil, errdefs.Wrap(err, "cannot record exit")
 	}
 	if err := os.Remove(filepath.Join(rt, "run.json")); err != nil && !os.IsNotExist(err) {
 		return nil, errdefs.Wrap(err, "cannot remove run record")
 	}
-	appendConsole(rt, exitLine(exit))
+	appendConsole(rt, exit.ConsoleLine())
 	d.log.Info("instance ended while the driver was away", "id", id, "pid", rec.Pid)
 	return inst, nil
 }

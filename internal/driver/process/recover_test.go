@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 )
 
 const readyUserData = "trap 'exit 0' TERM\necho ready\nwhile :; do sleep 0.1; done\n"
@@ -128,7 +129,7 @@ func TestRecoverDoesNotAdoptStrangers(t *testing.T) {
 				t.Fatal(err)
 			}
 			d1.Close()
-			if err := writeJSON(filepath.Join(d1.runtimeDir(id), "run.json"), c.rec); err != nil {
+			if err := hostfs.WriteJSON(filepath.Join(d1.runtimeDir(id), "run.json"), c.rec); err != nil {
 				t.Fatal(err)
 			}
 			d2 := newTestDriver(t, dir, nil)

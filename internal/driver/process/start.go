@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/errdefs"
 )
 
@@ -73,7 +74,7 @@ func (d *Driver) bootLocked(inst *instance) (*run, error) {
 	now := d.now()
 	fmt.Fprintf(console, "[strato] %s boot %s\n", now.UTC().Format(time.RFC3339), inst.id)
 
-	root, _ := rootVolume(spec)
+	root, _ := spec.RootVolume()
 	cmd := exec.Command("/bin/sh", filepath.Join(inst.dir, "init"))
 	cmd.Dir = d.volumeDir(root.ID)
 	cmd.Env = d.guestEnv(spec, inst.dir)
@@ -97,7 +98,7 @@ func (d *Driver) bootLocked(inst *instance) (*run, error) {
 	st, err := readProcStat(pid)
 	if err == nil {
 		r.startTicks = st.Start
-		err = writeJSON(filepath.Join(inst.dir, "run.json"), runRecord{
+		err = hostfs.WriteJSON(filepath.Join(inst.dir, "run.json"), runRecord{
 			Pid: pid, Pgid: pid, StartTicks: st.Start, StartedAt: now, BootID: d.bootID,
 		})
 	}
@@ -118,7 +119,7 @@ func (d *Driver) bootLocked(inst *instance) (*run, error) {
 // grown too large.
 func openConsole(rt string) (*os.File, error) {
 	path := filepath.Join(rt, "console.log")
-	trimConsole(path)
+	hostfs.TrimConsole(path)
 	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 }
 

@@ -2,9 +2,9 @@ package process
 
 import (
 	"context"
+	"errors"
 	"syscall"
 
-	"strato/internal/clock"
 	"strato/internal/driver"
 	"strato/internal/errdefs"
 )
@@ -78,39 +78,29 @@ func (d *Driver) beginStopLocked(inst *instance, r *run, opts driver.StopOptions
 // interval and kills when the grace period runs out. It returns once r has
 // ended or has been killed, or when another Stop forced it.
 func (d *Driver) graceful(ctx context.Context, inst *instance, r *run, opts driver.StopOptions) error {
-	interval := opts.SignalInterval
-	if interval <= 0 {
-		interval = driver.DefaultSignalInterval
-	}
-	grace := d.clock.NewTimer(opts.Timeout)
-	defer grace.Stop()
-	var tick clock.Timer = d.clock.NewTimer(interval)
-	defer func() { tick.Stop() }()
-	for {
-		select {
-		case <-r.done:
-			return nil
-		case <-r.force:
-			return nil
-		case <-grace.C():
+	err := driver.Graceful(ctx, d.clock, opts, driver.Stopping{
+		Done: r.done, Force: r.force, Closed: d.closed,
+		Resignal: func() {
 			inst.mu.Lock()
+			defer inst.mu.Unlock()
+			d.signalLocked(inst, r, syscall.SIGTERM)
+		},
+		Kill: func() {
+			inst.mu.Lock()
+			defer inst.mu.Unlock()
 			if !r.isDone() {
 				d.log.Info("grace period over, killing instance", "id", inst.id, "pgid", r.pgid)
 				d.killLocked(inst, r)
 			}
-			inst.mu.Unlock()
-			return nil
-		case <-tick.C():
-			inst.mu.Lock()
-			d.signalLocked(inst, r, syscall.SIGTERM)
-			inst.mu.Unlock()
-			tick = d.clock.NewTimer(interval)
-		case <-ctx.Done():
-			return ctxErr(ctx, inst.id, "stop")
-		case <-d.closed:
-			return errClosed(inst.id)
-		}
+		},
+	})
+	switch {
+	case errors.Is(err, driver.ErrClosed):
+		return errClosed(inst.id)
+	case err != nil:
+		return ctxErr(ctx, inst.id, "stop")
 	}
+	return nil
 }
 
 // awaitRun waits until r has completely ended.

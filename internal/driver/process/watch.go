@@ -1,13 +1,13 @@
 package process
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 )
 
 // adoptedPollInterval is how often the driver looks at a guest it adopted in
@@ -59,28 +59,14 @@ func (d *Driver) finish(inst *instance, r *run, exit driver.ExitStatus) {
 	rec := &exitRecord{Exit: exit, StartedAt: r.startedAt, Stopped: r.stopping, Reboot: r.stopping && r.reboot}
 	inst.last = rec
 	if !inst.destroyed {
-		if err := writeJSON(filepath.Join(inst.dir, "exit.json"), rec); err != nil {
+		if err := hostfs.WriteJSON(filepath.Join(inst.dir, "exit.json"), rec); err != nil {
 			d.log.Error("cannot record exit", "id", inst.id, "err", err)
 		} else if err := os.Remove(filepath.Join(inst.dir, "run.json")); err != nil && !os.IsNotExist(err) {
 			d.log.Error("cannot remove run record", "id", inst.id, "err", err)
 		}
-		appendConsole(inst.dir, exitLine(exit))
+		appendConsole(inst.dir, exit.ConsoleLine())
 	}
 	close(r.done)
 	d.log.Info("instance run ended", "id", inst.id, "pid", r.pid, "code", exit.Code,
 		"signal", exit.Signal, "killed", exit.Killed, "unknown", exit.Unknown, "stopped", rec.Stopped)
-}
-
-// exitLine is the console line that closes a run.
-func exitLine(e driver.ExitStatus) string {
-	var what string
-	switch {
-	case e.Unknown:
-		what = "ended, exit status unknown"
-	case e.Signal != 0:
-		what = fmt.Sprintf("killed by signal %d", e.Signal)
-	default:
-		what = fmt.Sprintf("exited with code %d", e.Code)
-	}
-	return fmt.Sprintf("[strato] %s halt: %s\n", e.ExitedAt.UTC().Format(time.RFC3339), what)
 }

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"strato/internal/clock"
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/driver/sandbox/shim"
 	"strato/internal/errdefs"
 )
@@ -34,7 +34,7 @@ func (d *Driver) Create(ctx context.Context, spec driver.Spec) (driver.Handle, e
 	case err == nil:
 		inst.mu.Lock()
 		defer inst.mu.Unlock()
-		if !specEqual(inst.spec, spec) && inst.activeLocked() != nil {
+		if !inst.spec.Equal(spec) && inst.activeLocked() != nil {
 			return driver.Handle{}, errdefs.New(errdefs.IncorrectState, errdefs.ResInstance, spec.ID,
 				"cannot change the spec of a running instance")
 		}
@@ -48,7 +48,7 @@ func (d *Driver) Create(ctx context.Context, spec driver.Spec) (driver.Handle, e
 	}
 	inst = &instance{id: spec.ID, dir: d.instanceDir(spec.ID), spec: spec}
 	if err := d.prepare(inst.dir, spec); err != nil {
-		_ = os.RemoveAll(inst.dir)
+		_ = hostfs.RemoveAll(inst.dir)
 		return driver.Handle{}, errdefs.Wrap(err, "cannot create instance")
 	}
 	d.mu.Lock()
@@ -68,7 +68,7 @@ func (d *Driver) prepare(dir string, spec driver.Spec) error {
 			return err
 		}
 	}
-	return writeJSON(filepath.Join(dir, "spec.json"), spec)
+	return hostfs.WriteJSON(filepath.Join(dir, "spec.json"), spec)
 }
 
 // Start boots the instance through a new shim, or resumes a hibernated one.
@@ -109,8 +109,8 @@ func (d *Driver) Start(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	trimConsole(filepath.Join(inst.dir, shim.ConsoleFile))
-	if err := writeJSON(filepath.Join(inst.dir, shim.ConfigFile), cfg); err != nil {
+	hostfs.TrimConsole(filepath.Join(inst.dir, shim.ConsoleFile))
+	if err := hostfs.WriteJSON(filepath.Join(inst.dir, shim.ConfigFile), cfg); err != nil {
 		return errdefs.Wrap(err, "cannot write the shim's configuration")
 	}
 	rec, err := d.spawn(ctx, inst)
@@ -252,7 +252,7 @@ func (d *Driver) finish(inst *instance, r *run, exit driver.ExitStatus) {
 	inst.last = &lastRecord{RunID: r.runID, Exit: exit, StartedAt: r.startedAt, Stopped: r.stopping, Reboot: r.stopping && r.reboot}
 	inst.hibernated = false
 	if !inst.destroyed {
-		if err := writeJSON(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
+		if err := hostfs.WriteJSON(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
 			d.log.Error("cannot record exit", "id", inst.id, "err", err)
 		}
 	}
@@ -327,39 +327,29 @@ func (d *Driver) Stop(ctx context.Context, id string, opts driver.StopOptions) e
 // graceful re-signals r every interval and kills it when the grace period
 // runs out; it returns once r has ended, was killed, or a forced stop took over.
 func (d *Driver) graceful(ctx context.Context, inst *instance, r *run, opts driver.StopOptions) error {
-	interval := opts.SignalInterval
-	if interval <= 0 {
-		interval = driver.DefaultSignalInterval
-	}
-	grace := d.clock.NewTimer(opts.Timeout)
-	defer grace.Stop()
-	var tick clock.Timer = d.clock.NewTimer(interval)
-	defer func() { tick.Stop() }()
-	for {
-		select {
-		case <-r.done:
-			return nil
-		case <-r.force:
-			return nil
-		case <-grace.C():
+	err := driver.Graceful(ctx, d.clock, opts, driver.Stopping{
+		Done: r.done, Force: r.force, Closed: d.ctx.Done(),
+		Resignal: func() {
 			inst.mu.Lock()
+			defer inst.mu.Unlock()
+			d.signal(ctx, inst, r)
+		},
+		Kill: func() {
+			inst.mu.Lock()
+			defer inst.mu.Unlock()
 			if !r.isDone() {
 				d.log.Info("grace period over, killing instance", "id", inst.id)
 				d.killLocked(ctx, inst, r)
 			}
-			inst.mu.Unlock()
-			return nil
-		case <-tick.C():
-			inst.mu.Lock()
-			d.signal(ctx, inst, r)
-			inst.mu.Unlock()
-			tick = d.clock.NewTimer(interval)
-		case <-ctx.Done():
-			return ctxErr(ctx, inst.id, "stop")
-		case <-d.ctx.Done():
-			return errClosed(inst.id)
-		}
+		},
+	})
+	switch {
+	case errors.Is(err, driver.ErrClosed):
+		return errClosed(inst.id)
+	case err != nil:
+		return ctxErr(ctx, inst.id, "stop")
 	}
+	return nil
 }
 
 // signal sends SIGTERM to r's init. inst.mu is held.
@@ -416,7 +406,7 @@ func (d *Driver) Hibernate(ctx context.Context, id string) error {
 	r.exit = driver.ExitStatus{ExitedAt: d.now()}
 	inst.last = &lastRecord{RunID: r.runID, Exit: r.exit, StartedAt: r.startedAt, Stopped: true, Hibernated: true}
 	inst.hibernated = true
-	if err := writeJSON(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
+	if err := hostfs.WriteJSON(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
 		d.log.Error("cannot record hibernation", "id", id, "err", err)
 	}
 	close(r.done)
@@ -467,7 +457,7 @@ func (d *Driver) dropHibernated(ctx context.Context, inst *instance) error {
 	inst.hibernated = false
 	if inst.last != nil {
 		inst.last.Hibernated = false
-		_ = writeJSON(filepath.Join(inst.dir, "last.json"), inst.last)
+		_ = hostfs.WriteJSON(filepath.Join(inst.dir, "last.json"), inst.last)
 	}
 	return nil
 }
@@ -503,11 +493,11 @@ func (d *Driver) Destroy(ctx context.Context, id string) error {
 		if !v.DeleteOnTermination && !v.Scratch {
 			continue
 		}
-		if err := os.RemoveAll(d.volumeDir(v.ID)); err != nil {
+		if err := hostfs.RemoveAll(d.volumeDir(v.ID)); err != nil {
 			return errdefs.Wrap(err, "cannot remove volume")
 		}
 	}
-	if err := os.RemoveAll(inst.dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := hostfs.RemoveAll(inst.dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return errdefs.Wrap(err, "cannot remove instance directory")
 	}
 	inst.destroyed = true
@@ -523,7 +513,7 @@ func (d *Driver) wipeScratchLocked(inst *instance) error {
 		if !v.Scratch {
 			continue
 		}
-		if err := emptyDir(d.volumeDir(v.ID)); err != nil && first == nil {
+		if err := hostfs.EmptyDir(d.volumeDir(v.ID)); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/driver/sandbox/shim"
 	"strato/internal/errdefs"
 )
@@ -37,14 +38,14 @@ func (d *Driver) Recover(ctx context.Context, h driver.Handle) error {
 func (d *Driver) load(id string) (*instance, error) {
 	dir := d.instanceDir(id)
 	inst := &instance{id: id, dir: dir}
-	if err := readJSON(filepath.Join(dir, "spec.json"), &inst.spec); err != nil {
+	if err := hostfs.ReadJSON(filepath.Join(dir, "spec.json"), &inst.spec); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errNotFound(id)
 		}
 		return nil, errdefs.Wrap(err, "cannot read instance spec")
 	}
 	var last lastRecord
-	if err := readJSON(filepath.Join(dir, "last.json"), &last); err == nil {
+	if err := hostfs.ReadJSON(filepath.Join(dir, "last.json"), &last); err == nil {
 		inst.last = &last
 	}
 	rec, err := shim.ReadRun(dir)
@@ -82,7 +83,7 @@ func (d *Driver) load(id string) (*instance, error) {
 		d.killCgroup(id) // the shim died: leave nothing running
 	}
 	inst.last = &lastRecord{RunID: rec.RunID, Exit: exit, StartedAt: rec.StartedAt}
-	if err := writeJSON(filepath.Join(dir, "last.json"), inst.last); err != nil {
+	if err := hostfs.WriteJSON(filepath.Join(dir, "last.json"), inst.last); err != nil {
 		return nil, errdefs.Wrap(err, "cannot record exit")
 	}
 	d.log.Info("instance ended while the driver was away", "id", id, "code", exit.Code, "unknown", exit.Unknown)

@@ -27,45 +27,19 @@ const (
 // basePath is the guest's PATH after the runtime bin directory.
 const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-const maxIDLen = 128
-
 type handleData struct {
 	Version int    `json:"version"`
 	Dir     string `json:"dir"`
 	Cgroup  string `json:"cgroup"`
 }
 
-func validID(id string) error {
-	if id == "" || len(id) > maxIDLen || id == "." || id == ".." {
-		return fmt.Errorf("bad id %q", id)
-	}
-	for _, r := range id {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
-		if !ok {
-			return fmt.Errorf("bad character %q in id %q", r, id)
-		}
-	}
-	return nil
-}
-
-func validEnvName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i, r := range k {
-		ok := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9'
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // validateSpec checks everything Create needs before touching the disk.
 func (d *Driver) validateSpec(spec driver.Spec) error {
-	if err := validID(spec.ID); err != nil || len(d.cgroupName(spec.ID)) > 64 {
-		return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: errdefs.ResInstance, ID: spec.ID,
-			Public: "invalid instance id", Err: err}
+	if err := driver.CheckSpec(spec); err != nil {
+		return err
+	}
+	if len(d.cgroupName(spec.ID)) > 64 {
+		return errdefs.New(errdefs.InvalidArgument, errdefs.ResInstance, spec.ID, "invalid instance id: too long for a cgroup name")
 	}
 	switch spec.Image.Kind {
 	case KindShell:
@@ -81,27 +55,6 @@ func (d *Driver) validateSpec(spec driver.Spec) error {
 		return errdefs.Newf(errdefs.Unsupported, errdefs.ResImage, spec.Image.ID,
 			"the sandbox driver cannot boot images of kind %q", spec.Image.Kind)
 	}
-	seen := make(map[string]bool, len(spec.Volumes))
-	root := false
-	for _, v := range spec.Volumes {
-		if err := validID(v.ID); err != nil {
-			return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: errdefs.ResVolume, ID: v.ID,
-				Public: "invalid volume id", Err: err}
-		}
-		if seen[v.ID] {
-			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResVolume, v.ID, "volume %s attached twice", v.ID)
-		}
-		seen[v.ID] = true
-		root = root || v.Root
-	}
-	if !root {
-		return errdefs.New(errdefs.InvalidArgument, errdefs.ResVolume, spec.ID, "the instance has no root volume")
-	}
-	for k, v := range spec.Env {
-		if !validEnvName(k) || strings.ContainsRune(v, 0) {
-			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, spec.ID, "invalid environment variable %q", k)
-		}
-	}
 	if spec.PrivateIP != "" && d.cfg.Network != nil {
 		a, err := netip.ParseAddr(spec.PrivateIP)
 		if err != nil || !d.cfg.Network.Gateway.Masked().Contains(a) || a == d.cfg.Network.Gateway.Addr() {
@@ -110,15 +63,6 @@ func (d *Driver) validateSpec(spec driver.Spec) error {
 		}
 	}
 	return nil
-}
-
-func rootVolume(spec driver.Spec) (driver.Volume, bool) {
-	for _, v := range spec.Volumes {
-		if v.Root {
-			return v, true
-		}
-	}
-	return driver.Volume{}, false
 }
 
 // guestMount is a volume and where the guest sees it.
@@ -141,7 +85,7 @@ func guestMounts(spec driver.Spec) (mounts []guestMount) {
 			scratch++
 		} else {
 			name := path.Base(v.MountPath)
-			if name == "." || name == "/" || name == "" || validID(name) != nil {
+			if name == "." || name == "/" || name == "" || driver.ValidID(name) != nil {
 				name = v.ID
 			}
 			target = "/mnt/" + name
@@ -196,7 +140,7 @@ func guestEnv(spec driver.Spec) []string {
 // shimConfig is what the shim of inst needs for its next start.
 func (d *Driver) shimConfig(ctx context.Context, inst *instance) (shim.Config, error) {
 	spec := inst.spec
-	root, _ := rootVolume(spec)
+	root, _ := spec.RootVolume()
 	cfg := shim.Config{
 		ID:         spec.ID,
 		Hostname:   spec.Hostname,
@@ -250,12 +194,6 @@ func (d *Driver) handle(id string) (driver.Handle, error) {
 		return driver.Handle{}, errdefs.Wrap(err, "cannot encode handle")
 	}
 	return driver.Handle{ID: id, Driver: Name, Data: data}, nil
-}
-
-func specEqual(a, b driver.Spec) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 func ensureBridge(n *Network) error {

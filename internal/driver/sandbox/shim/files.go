@@ -5,58 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+
+	"strato/internal/driver/hostfs"
 )
-
-// readJSON decodes the JSON file at path into v.
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
-}
-
-// writeJSONDurable writes v as JSON to path through a synced temporary file
-// and a rename, so a reader after a crash sees the old or the new record.
-func writeJSONDurable(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		_ = os.Remove(name)
-	}
-	return err
-}
 
 // ReadRun reads the run record in the instance directory dir.
 func ReadRun(dir string) (RunRecord, error) {
 	var r RunRecord
-	err := readJSON(filepath.Join(dir, RunFile), &r)
+	err := hostfs.ReadJSON(filepath.Join(dir, RunFile), &r)
 	return r, err
 }
 
 // ReadExit reads the exit record in the instance directory dir.
 func ReadExit(dir string) (ExitRecord, error) {
 	var r ExitRecord
-	err := readJSON(filepath.Join(dir, ExitFile), &r)
+	err := hostfs.ReadJSON(filepath.Join(dir, ExitFile), &r)
 	return r, err
 }
 

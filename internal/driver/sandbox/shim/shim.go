@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"strato/internal/driver"
+	"strato/internal/driver/hostfs"
 	"strato/internal/driver/sandbox/cgroup"
 )
 
@@ -93,7 +94,7 @@ func shimMain(args []string) int {
 		return fail(err)
 	}
 	s := &server{dir: dir, log: slog.New(slog.NewTextHandler(logf, nil)), done: make(chan struct{})}
-	if err := readJSON(filepath.Join(dir, ConfigFile), &s.cfg); err != nil {
+	if err := hostfs.ReadJSON(filepath.Join(dir, ConfigFile), &s.cfg); err != nil {
 		return fail(fmt.Errorf("read config: %w", err))
 	}
 	if err := s.cfg.Validate(); err != nil {
@@ -112,7 +113,7 @@ func shimMain(args []string) int {
 		s.removeCgroup()
 		return fail(err)
 	}
-	if err := writeJSONDurable(filepath.Join(dir, RunFile), s.run); err != nil {
+	if err := hostfs.WriteJSON(filepath.Join(dir, RunFile), s.run); err != nil {
 		s.killAll()
 		s.removeCgroup()
 		return fail(fmt.Errorf("record run: %w", err))
@@ -270,7 +271,7 @@ func (s *server) supervise() ExitRecord {
 				continue
 			} else {
 				s.log.Error("reboot failed", "err", err)
-				appendConsole(s.dir, fmt.Sprintf("[strato] reboot failed: %v\n", err))
+				hostfs.AppendConsole(filepath.Join(s.dir, ConsoleFile), fmt.Sprintf("[strato] reboot failed: %v\n", err))
 			}
 		}
 		exit := driver.ExitStatus{ExitedAt: time.Now().UTC().Round(0)}
@@ -311,10 +312,10 @@ func (s *server) finish(rec ExitRecord, ln net.Listener) {
 		}
 	}
 	s.removeCgroup()
-	if err := writeJSONDurable(filepath.Join(s.dir, ExitFile), rec); err != nil {
+	if err := hostfs.WriteJSON(filepath.Join(s.dir, ExitFile), rec); err != nil {
 		s.log.Error("cannot record exit", "err", err)
 	}
-	appendConsole(s.dir, exitLine(rec.Exit))
+	hostfs.AppendConsole(filepath.Join(s.dir, ConsoleFile), rec.Exit.ConsoleLine())
 	s.mu.Lock()
 	s.exit = &rec
 	s.state = StateExited
@@ -471,30 +472,4 @@ func newRunID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// exitLine is the console line that closes a run.
-func exitLine(e driver.ExitStatus) string {
-	var what string
-	switch {
-	case e.Unknown:
-		what = "ended, exit status unknown"
-	case e.OOMKilled:
-		what = "killed: out of memory"
-	case e.Signal != 0:
-		what = fmt.Sprintf("killed by signal %d", e.Signal)
-	default:
-		what = fmt.Sprintf("exited with code %d", e.Code)
-	}
-	return fmt.Sprintf("[strato] %s halt: %s\n", e.ExitedAt.UTC().Format(time.RFC3339), what)
-}
-
-// appendConsole adds a line to the console log, best effort.
-func appendConsole(dir, line string) {
-	f, err := os.OpenFile(filepath.Join(dir, ConsoleFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	_, _ = io.WriteString(f, line)
 }

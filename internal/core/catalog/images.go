@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"regexp"
 	"runtime"
+	"strings"
 	"time"
 
 	"strato/internal/errdefs"
@@ -78,12 +78,27 @@ type Importer interface {
 	Remove(ctx context.Context, dir string) error
 }
 
-// imageNameRE is EC2's rule for image names (RegisterImage, CreateImage).
-var imageNameRE = regexp.MustCompile(`^[a-zA-Z0-9()\[\] ./\-'@_]{3,128}$`)
+// validImageName is EC2's rule for image names (RegisterImage,
+// CreateImage): 3 to 128 of [a-zA-Z0-9()[] ./-'@_]. Checked by hand: the
+// equivalent regular expression with its {3,128} costs milliseconds to
+// compile at the start of every process, shims included.
+func validImageName(name string) bool {
+	if len(name) < 3 || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("()[] ./-'@_", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
 
 // CheckImageName validates an image name with EC2's rule and message.
 func CheckImageName(name string) error {
-	if !imageNameRE.MatchString(name) {
+	if !validImageName(name) {
 		return errdefs.New(errdefs.InvalidArgument, ResImageName, errdefs.Clip(name, 140),
 			"AMI names must be between 3 and 128 characters long, and may contain letters, numbers, "+
 				"spaces and the characters ( ) [ ] . / - ' @ _")

@@ -59,6 +59,17 @@ func WriteJSON(path string, v any) error {
 	return WriteFileDurable(path, append(data, '\n'), 0o600)
 }
 
+// WriteJSONAtomic writes v as indented JSON to path (mode 0600) atomically
+// but without syncing: for runtime records that must survive the death of
+// a process, not of the host (whose reboot ends the guests they describe).
+func WriteJSONAtomic(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, append(data, '\n'), 0o600)
+}
+
 // ReadJSON decodes path into v. A missing file gives an fs.ErrNotExist error.
 func ReadJSON(path string, v any) error {
 	data, err := os.ReadFile(path)

@@ -216,7 +216,8 @@ func atoi(s string) int {
 func TestMemoryHogKilledInsideLimit(t *testing.T) {
 	t.Parallel()
 	d := newTestDriver(t, newDataDir(t), nil)
-	spec := guestSpec("i-hog", KindBusybox, `echo hog-start
+	spec := guestSpec("i-hog", KindBusybox, `echo "oom-score-adj=$(cat /proc/self/oom_score_adj)"
+echo hog-start
 (x=$(head -c 200000000 /dev/zero | tr '\0' a); echo "hog-survived ${#x}")
 echo "after-hog status=$?"
 trap 'exit 0' TERM
@@ -225,6 +226,9 @@ while :; do sleep 0.1; done
 	spec.MemoryMiB = 48
 	startGuest(t, d, spec)
 	out := waitConsole(t, d, "i-hog", "after-hog")
+	if !strings.Contains(out, "oom-score-adj=500\n") {
+		t.Errorf("guest processes should be the OOM killer's first choice over the instance's init:\n%s", out)
+	}
 	if strings.Contains(out, "hog-survived") {
 		t.Fatalf("a 200 MB allocation succeeded under a 48 MiB limit:\n%s", out)
 	}

@@ -68,7 +68,7 @@ func (d *Driver) prepare(dir string, spec driver.Spec) error {
 			return err
 		}
 	}
-	return hostfs.WriteJSON(filepath.Join(dir, "spec.json"), spec)
+	return hostfs.WriteJSONAtomic(filepath.Join(dir, "spec.json"), spec)
 }
 
 // Start boots the instance through a new shim, or resumes a hibernated one.
@@ -110,7 +110,7 @@ func (d *Driver) Start(ctx context.Context, id string) error {
 		return err
 	}
 	hostfs.TrimConsole(filepath.Join(inst.dir, shim.ConsoleFile))
-	if err := hostfs.WriteJSON(filepath.Join(inst.dir, shim.ConfigFile), cfg); err != nil {
+	if err := hostfs.WriteJSONAtomic(filepath.Join(inst.dir, shim.ConfigFile), cfg); err != nil {
 		return errdefs.Wrap(err, "cannot write the shim's configuration")
 	}
 	rec, err := d.spawn(ctx, inst)
@@ -252,7 +252,7 @@ func (d *Driver) finish(inst *instance, r *run, exit driver.ExitStatus) {
 	inst.last = &lastRecord{RunID: r.runID, Exit: exit, StartedAt: r.startedAt, Stopped: r.stopping, Reboot: r.stopping && r.reboot}
 	inst.hibernated = false
 	if !inst.destroyed {
-		if err := hostfs.WriteJSON(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
+		if err := hostfs.WriteJSONAtomic(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
 			d.log.Error("cannot record exit", "id", inst.id, "err", err)
 		}
 	}
@@ -406,7 +406,7 @@ func (d *Driver) Hibernate(ctx context.Context, id string) error {
 	r.exit = driver.ExitStatus{ExitedAt: d.now()}
 	inst.last = &lastRecord{RunID: r.runID, Exit: r.exit, StartedAt: r.startedAt, Stopped: true, Hibernated: true}
 	inst.hibernated = true
-	if err := hostfs.WriteJSON(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
+	if err := hostfs.WriteJSONAtomic(filepath.Join(inst.dir, "last.json"), inst.last); err != nil {
 		d.log.Error("cannot record hibernation", "id", id, "err", err)
 	}
 	close(r.done)
@@ -457,7 +457,7 @@ func (d *Driver) dropHibernated(ctx context.Context, inst *instance) error {
 	inst.hibernated = false
 	if inst.last != nil {
 		inst.last.Hibernated = false
-		_ = hostfs.WriteJSON(filepath.Join(inst.dir, "last.json"), inst.last)
+		_ = hostfs.WriteJSONAtomic(filepath.Join(inst.dir, "last.json"), inst.last)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (d *Driver) load(id string) (*instance, error) {
 		d.killCgroup(id) // the shim died: leave nothing running
 	}
 	inst.last = &lastRecord{RunID: rec.RunID, Exit: exit, StartedAt: rec.StartedAt}
-	if err := hostfs.WriteJSON(filepath.Join(dir, "last.json"), inst.last); err != nil {
+	if err := hostfs.WriteJSONAtomic(filepath.Join(dir, "last.json"), inst.last); err != nil {
 		return nil, errdefs.Wrap(err, "cannot record exit")
 	}
 	d.log.Info("instance ended while the driver was away", "id", id, "code", exit.Code, "unknown", exit.Unknown)

@@ -103,7 +103,10 @@ func runInit(sigs <-chan os.Signal) (string, int) {
 				if reason == "" || r == ReasonStop {
 					reason = r
 				}
-				// Every process of the namespace but this one.
+				// Every process of the namespace but this one, once per
+				// signal, as an init's shutdown does: a process forked
+				// after it (a shell's next command) is not signalled, and
+				// neither are the commands a trap handler runs.
 				_ = syscall.Kill(-1, syscall.SIGTERM)
 				if r != ReasonStop && deadline == nil {
 					deadline = time.After(guestShutdownGrace)
@@ -168,10 +171,16 @@ func exitCode(reason string) int {
 // startUserData runs the user data as a child of init, not waited for: its
 // end does not end the instance, like cloud-init's on a real one.
 func startUserData(cfg *Config) error {
-	argv := []string{"/bin/sh", guestUserData}
+	run := []string{"/bin/sh", guestUserData}
 	if strings.HasPrefix(string(cfg.UserData), "#!") {
-		argv = []string{guestUserData}
+		run = []string{guestUserData}
 	}
+	// The guest's processes are the OOM killer's first choice within the
+	// instance (oom_score_adj 500, inherited by all they start), so that a
+	// memory hog is killed, not this init: the instance runs on, as a VM
+	// does when its kernel kills a process. Raising the score needs no
+	// privilege; lowering init's would (CAP_SYS_RESOURCE, absent here).
+	argv := append([]string{"/bin/sh", "-c", `echo 500 >/proc/self/oom_score_adj 2>/dev/null; exec "$@"`, "strato-user-data"}, run...)
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		return err

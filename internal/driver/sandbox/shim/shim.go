@@ -113,7 +113,7 @@ func shimMain(args []string) int {
 		s.removeCgroup()
 		return fail(err)
 	}
-	if err := hostfs.WriteJSON(filepath.Join(dir, RunFile), s.run); err != nil {
+	if err := hostfs.WriteJSONAtomic(filepath.Join(dir, RunFile), s.run); err != nil {
 		s.killAll()
 		s.removeCgroup()
 		return fail(fmt.Errorf("record run: %w", err))
@@ -303,16 +303,12 @@ func readReason(r *os.File) string {
 	return string(b)
 }
 
-// finish records the end of the run, wakes the waiters and closes the
-// control socket.
+// finish records the end of the run and wakes the waiters at once, then
+// tears down the guest's network interface and cgroup. The control socket
+// closes only after that, so the shim of the instance's next start (which
+// waits for the socket) never races this one's teardown.
 func (s *server) finish(rec ExitRecord, ln net.Listener) {
-	if s.cfg.Network != nil {
-		if err := detach(s.cfg.Network.HostIf); err != nil {
-			s.log.Warn("cannot remove the guest's network interface", "err", err)
-		}
-	}
-	s.removeCgroup()
-	if err := hostfs.WriteJSON(filepath.Join(s.dir, ExitFile), rec); err != nil {
+	if err := hostfs.WriteJSONAtomic(filepath.Join(s.dir, ExitFile), rec); err != nil {
 		s.log.Error("cannot record exit", "err", err)
 	}
 	hostfs.AppendConsole(filepath.Join(s.dir, ConsoleFile), rec.Exit.ConsoleLine())
@@ -321,10 +317,16 @@ func (s *server) finish(rec ExitRecord, ln net.Listener) {
 	s.state = StateExited
 	close(s.done)
 	s.mu.Unlock()
-	ln.Close()
 	s.log.Info("run ended", "code", rec.Exit.Code, "signal", rec.Exit.Signal, "killed", rec.Exit.Killed, "reason", rec.Reason)
+	if s.cfg.Network != nil {
+		if err := detach(s.cfg.Network.HostIf); err != nil {
+			s.log.Warn("cannot remove the guest's network interface", "err", err)
+		}
+	}
+	s.removeCgroup()
+	ln.Close()
 	// Give waiters a moment to read their answer before the process ends.
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
 }
 
 // killAll kills every process left in the cgroup.

@@ -93,6 +93,7 @@ type Driver struct {
 	cgPrefix string
 
 	createMu sync.Mutex
+	shims    *shimPool
 
 	mu        sync.Mutex
 	instances map[string]*instance
@@ -179,6 +180,7 @@ func New(cfg Config) (*Driver, error) {
 		instances: make(map[string]*instance),
 		ctx:       ctx,
 		cancel:    cancel,
+		shims:     &shimPool{instances: filepath.Join(dataDir, "instances")},
 	}
 	cc := layout.Capabilities()
 	d.caps = driver.Capabilities{
@@ -203,6 +205,7 @@ func (d *Driver) Capabilities() driver.Capabilities { return d.caps }
 // dying daemon would. Afterwards every method fails; idempotent.
 func (d *Driver) Close() error {
 	d.cancel()
+	d.shims.close()
 	return nil
 }
 

@@ -125,31 +125,13 @@ func (d *Driver) Start(ctx context.Context, id string) error {
 	return nil
 }
 
-// spawn starts a shim for inst and waits until it reports the guest running.
+// spawn hands inst to a shim and waits until it reports the guest running.
 func (d *Driver) spawn(ctx context.Context, inst *instance) (shim.RunRecord, error) {
-	pr, pw, err := os.Pipe()
+	ps, err := d.shims.assign(inst.id)
 	if err != nil {
 		return shim.RunRecord{}, err
 	}
-	defer pr.Close()
-	cmd, err := shim.Command(inst.dir, pw)
-	if err != nil {
-		pw.Close()
-		return shim.RunRecord{}, err
-	}
-	logf, err := os.OpenFile(filepath.Join(inst.dir, shim.LogFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		pw.Close()
-		return shim.RunRecord{}, err
-	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	err = cmd.Start()
-	pw.Close()
-	if err != nil {
-		return shim.RunRecord{}, fmt.Errorf("start shim: %w", err)
-	}
-	go func() { _ = cmd.Wait() }() // reap it whenever it ends
+	defer ps.ready.Close()
 
 	type answer struct {
 		line string
@@ -157,7 +139,7 @@ func (d *Driver) spawn(ctx context.Context, inst *instance) (shim.RunRecord, err
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		line, err := bufio.NewReader(pr).ReadString('\n')
+		line, err := bufio.NewReader(ps.ready).ReadString('\n')
 		ch <- answer{strings.TrimSpace(line), err}
 	}()
 	var a answer
@@ -172,7 +154,7 @@ func (d *Driver) spawn(ctx context.Context, inst *instance) (shim.RunRecord, err
 		a.err = errors.New(strings.TrimPrefix(a.line, "error: "))
 	}
 	if a.err != nil {
-		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = ps.cmd.Process.Signal(syscall.SIGKILL)
 		d.killCgroup(inst.id)
 		return shim.RunRecord{}, a.err
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,24 +38,29 @@ func MaybeRun() {
 	}
 }
 
-// Command returns the command that starts a shim for the instance directory
-// dir: the running executable in the shim role, in a session of its own so
-// that it outlives the daemon. ready receives one line when the guest runs
-// ("ok") or could not be started ("error: …").
-func Command(dir string, ready *os.File) (*exec.Cmd, error) {
+// Command returns the command that starts a shim for an instance under the
+// directory instances: the running executable in the shim role, in a
+// session of its own so that it outlives the daemon. The shim waits for the
+// name of its instance's directory (one line) on assign, so it can be
+// started ahead of need (see the driver's pool), then reports on ready one
+// line: "ok PID" once the guest runs, or "error: …". EOF on assign before a
+// name makes it exit quietly.
+func Command(instances string, assign, ready *os.File) (*exec.Cmd, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := &exec.Cmd{
 		Path:        self,
-		Args:        []string{"strato-shim", dir},
+		Args:        []string{"strato-shim", instances},
 		Env:         []string{RoleEnv + "=" + RoleShim, "GOMAXPROCS=1", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"},
-		ExtraFiles:  []*os.File{ready},
+		ExtraFiles:  []*os.File{ready, assign},
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	return cmd, nil
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // server is one shim.
 type server struct {
@@ -73,6 +79,7 @@ type server struct {
 	exit    *ExitRecord
 	done    chan struct{} // closed once exit is set
 	meta    *http.Server  // the metadata service of the current boot
+	netMs   float64       // how long the last boot's network set-up took
 }
 
 // shimMain is the shim role: args are ["strato-shim", DIR].
@@ -86,13 +93,25 @@ func shimMain(args []string) int {
 		return 1
 	}
 	if len(args) != 2 || !filepath.IsAbs(args[1]) {
-		return fail(errors.New("usage: strato-shim INSTANCE-DIR"))
+		return fail(errors.New("usage: strato-shim INSTANCES-DIR (instance name on fd 4)"))
 	}
-	dir := args[1]
+	line, err := bufio.NewReader(os.NewFile(4, "assign")).ReadString('\n')
+	if err != nil {
+		return 0 // never assigned: the daemon closed its pool
+	}
+	unix.CloseOnExec(3)
+	unix.CloseOnExec(4)
+	name := strings.TrimSuffix(line, "\n")
+	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
+		return fail(fmt.Errorf("bad instance name %q", name))
+	}
+	assigned := time.Now()
+	dir := filepath.Join(args[1], name)
 	logf, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fail(err)
 	}
+	_ = unix.Dup2(int(logf.Fd()), 2) // a panic lands in the instance's shim.log
 	s := &server{dir: dir, log: slog.New(slog.NewTextHandler(logf, nil)), done: make(chan struct{})}
 	if err := hostfs.ReadJSON(filepath.Join(dir, ConfigFile), &s.cfg); err != nil {
 		return fail(fmt.Errorf("read config: %w", err))
@@ -101,6 +120,12 @@ func shimMain(args []string) int {
 		return fail(fmt.Errorf("bad config: %w", err))
 	}
 	s.log = s.log.With("instance", s.cfg.ID)
+	var phases []any // how long each step of the start took, for the log
+	mark := assigned
+	phase := func(name string) {
+		phases = append(phases, name+"_ms", ms(time.Since(mark)))
+		mark = time.Now()
+	}
 	ln, err := s.listen()
 	if err != nil {
 		return fail(fmt.Errorf("control socket: %w", err))
@@ -108,6 +133,7 @@ func shimMain(args []string) int {
 	if err := s.setupCgroup(); err != nil {
 		return fail(err)
 	}
+	phase("cgroup")
 	s.run = RunRecord{RunID: newRunID(), ShimPid: os.Getpid(), StartedAt: time.Now().UTC().Round(0)}
 	if err := s.boot(); err != nil {
 		s.removeCgroup()
@@ -118,10 +144,12 @@ func shimMain(args []string) int {
 		s.removeCgroup()
 		return fail(fmt.Errorf("record run: %w", err))
 	}
+	phase("boot")
+	phases = append(phases, "of_which_network_ms", s.netMs)
 	go s.serve(ln)
 	fmt.Fprintf(ready, "ok %d\n", s.run.InitPid)
 	ready.Close()
-	s.log.Info("guest running", "init", s.run.InitPid)
+	s.log.Info("guest running", append([]any{"init", s.run.InitPid}, phases...)...)
 
 	rec := s.supervise()
 	s.finish(rec, ln)
@@ -230,9 +258,11 @@ func (s *server) boot() (err error) {
 	if err := s.cg.Add(pid); err != nil {
 		return err
 	}
+	netStart := time.Now()
 	if err := s.attachNetwork(pid); err != nil {
 		return fmt.Errorf("network: %w", err)
 	}
+	s.netMs = ms(time.Since(netStart))
 	if err := writeFrame(cfgW, &s.cfg); err != nil {
 		return fmt.Errorf("configure init: %w", err)
 	}

@@ -109,6 +109,8 @@ type Options struct {
 	StopTimeout string
 	// Args are extra flags for `strato serve`, e.g. "--boot-delay", "3s".
 	Args []string
+	// DataDir is --data-dir; a new temporary directory when empty.
+	DataDir string
 }
 
 // Key is an access key pair.
@@ -153,8 +155,12 @@ func StartServer(t testing.TB, opts Options) *Server {
 	if stop == "" {
 		stop = "2s"
 	}
+	dataDir := opts.DataDir
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
 	s := &Server{
-		DataDir: t.TempDir(),
+		DataDir: dataDir,
 		t:       t,
 		log:     &syncBuffer{},
 	}

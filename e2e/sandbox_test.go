@@ -212,3 +212,33 @@ func lastBoot(t *testing.T, c *ec2.Client, id, want string) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSandboxHostImageHidesTheDaemon: a guest of the host image sees the
+// host's filesystem read-only, but not the daemon's data directory, whose
+// database holds every account's secret keys.
+func TestSandboxHostImageHidesTheDaemon(t *testing.T) {
+	t.Parallel()
+	// Not under /tmp, which guests see as a tmpfs of their own anyway.
+	dir, err := os.MkdirTemp("/var/tmp", "strato-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s := StartServer(t, Options{DataDir: dir})
+	c := s.Client(t)
+	db := filepath.Join(s.DataDir, "strato.db")
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("the daemon's database is not where this test looks: %v", err)
+	}
+	id := launchRunning(t, c, &ec2.RunInstancesInput{UserData: userData(fmt.Sprintf(`echo "entries=$(ls -A %s | wc -l)"
+cat %s >/dev/null 2>&1 && echo db-readable || echo db-hidden
+touch /etc/strato-probe 2>/dev/null && echo etc-writable || echo etc-readonly
+echo done
+`, s.DataDir, db))})
+	out := waitConsole(t, c, id, 10*time.Second, "done")
+	for _, want := range []string{"entries=0\n", "db-hidden\n", "etc-readonly\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("host-image guest: want %q in\n%s", want, out)
+		}
+	}
+}

@@ -41,8 +41,14 @@ func newDriver(c *serveConfig, privCIDR netip.Prefix, images *image.Store, clk c
 	case driverSandbox:
 		gw := privCIDR.Masked().Addr().Next() // the address the clouds reserve for the VPC router
 		net := &sandbox.Network{Bridge: c.bridge, Gateway: netip.PrefixFrom(gw, privCIDR.Bits())}
+		dataDir, err := filepath.Abs(c.dataDir)
+		if err != nil {
+			return nil, err
+		}
 		d, err := sandbox.New(sandbox.Config{
-			DataDir:                filepath.Join(c.dataDir, "sandbox"),
+			DataDir:  filepath.Join(dataDir, "sandbox"),
+			HideDirs: []string{dataDir}, // the database and its keys
+
 			Images:                 images,
 			Network:                net,
 			MetadataTokensRequired: c.imdsTokens == "required",

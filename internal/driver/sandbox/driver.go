@@ -72,6 +72,10 @@ type Config struct {
 	// MetadataTokensRequired makes the metadata service refuse requests
 	// without an IMDSv2 token.
 	MetadataTokensRequired bool
+	// HideDirs are more host directories a guest of the host image must not
+	// see (the daemon's own data directory, with its database), besides
+	// DataDir, which is always hidden.
+	HideDirs []string
 	// CopyRoot copies images into root volumes instead of mounting overlays.
 	CopyRoot bool
 	// Pids caps the tasks of one instance; default 4096.

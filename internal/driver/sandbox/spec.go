@@ -159,7 +159,7 @@ func (d *Driver) shimConfig(ctx context.Context, inst *instance) (shim.Config, e
 	switch spec.Image.Kind {
 	case KindShell:
 		cfg.Kind = shim.KindHost
-		cfg.HideDirs = []string{d.dataDir}
+		cfg.HideDirs = append([]string{d.dataDir}, d.cfg.HideDirs...)
 	case KindBusybox:
 		dir, err := d.cfg.Images.Busybox(ctx)
 		if err != nil {

@@ -242,3 +242,30 @@ echo done
 		}
 	}
 }
+
+// TestProcessDriverStillServes: with --driver process (what `auto` falls
+// back to where the sandbox cannot run) the host image still boots, stops
+// and starts; an image with a root filesystem of its own cannot boot there
+// and the launch fails (terminated, Server.InternalError) instead of
+// silently running on the host.
+func TestProcessDriverStillServes(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t, Options{Args: []string{"--driver", "process"}})
+	c := s.Client(t)
+	id := launchRunning(t, c, &ec2.RunInstancesInput{UserData: userData("echo on-the-host\ntrap 'exit 0' TERM\nwhile :; do sleep 0.1; done\n")})
+	waitConsole(t, c, id, 10*time.Second, "on-the-host")
+	stop(t, c, &ec2.StopInstancesInput{InstanceIds: []string{id}})
+	waitStopped(t, c, id)
+	if !strings.Contains(s.log.String(), "driver=process") {
+		t.Errorf("the server did not say it runs the process driver:\n%s", s.log.String())
+	}
+
+	bb := aws.ToString(launch(t, c, &ec2.RunInstancesInput{ImageId: aws.String(imageBusybox)}).InstanceId)
+	in := describe(t, c, bb)
+	for deadline := time.Now().Add(10 * time.Second); in.State.Name == types.InstanceStateNamePending && time.Now().Before(deadline); in = describe(t, c, bb) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if in.State.Name != types.InstanceStateNameTerminated || in.StateReason == nil || aws.ToString(in.StateReason.Code) != "Server.InternalError" {
+		t.Errorf("busybox image under the process driver: state %s, reason %+v; want terminated with Server.InternalError", in.State.Name, in.StateReason)
+	}
+}

@@ -9,6 +9,7 @@ package driver
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"time"
 )
 
@@ -59,7 +60,15 @@ type Capabilities struct {
 	Exec bool `json:"exec"`
 	// Isolation names what separates guests ("none", "namespaces", "vm").
 	Isolation string `json:"isolation"`
+	// GuestAPIURL is where a guest whose spec sets APIEndpoint reaches that
+	// endpoint, e.g. "http://169.254.169.254:8773" (guests also find it in
+	// their APIURLEnv variable); empty when the driver cannot forward one.
+	GuestAPIURL string `json:"guestApiUrl,omitempty"`
 }
+
+// APIURLEnv is the guest's environment variable that holds the URL of the
+// forwarded API endpoint (see Spec.APIEndpoint), when there is one.
+const APIURLEnv = "STRATO_API_URL"
 
 // ConsoleReader is implemented by drivers that keep console output.
 type ConsoleReader interface {
@@ -96,6 +105,32 @@ type Spec struct {
 	// Identity is what the guest may learn about itself, for drivers that
 	// serve the instance metadata service; nil serves none.
 	Identity *Identity `json:"identity,omitempty"`
+	// Files are placed in the guest at every boot, read-only, once its root
+	// filesystem is built: on the guest's own filesystem (an image's root,
+	// a memory filesystem of the host image), never in a volume and never
+	// on the host. Their paths follow the rules of Volume.MountPath.
+	// Drivers that run guests on the host's filesystem without isolation
+	// (process) ignore them.
+	Files []File `json:"files,omitempty"`
+	// APIEndpoint, when set, is an address on the host ("ip:port", usually
+	// the daemon's own API) that the guest may call: the driver forwards
+	// TCP connections from a fixed address inside the guest to it, at
+	// Capabilities.GuestAPIURL, and sets the guest's APIURLEnv variable. An
+	// unspecified ip (0.0.0.0, ::) means this host's loopback. Drivers that
+	// cannot forward refuse it (Unsupported); those without isolation
+	// (process) ignore it: their guests share the host's network.
+	APIEndpoint string `json:"apiEndpoint,omitempty"`
+}
+
+// File is a file a driver places in the guest (see Spec.Files).
+type File struct {
+	// Path is the file's absolute guest path; missing directories are made
+	// (mode 0755).
+	Path string `json:"path"`
+	// Mode holds the file's permission bits; 0 means 0444. It is owned by root.
+	Mode fs.FileMode `json:"mode,omitempty"`
+	// Data is the file's content.
+	Data []byte `json:"data,omitempty"`
 }
 
 // Identity is an instance's facts as its metadata service tells them.
@@ -134,7 +169,17 @@ type Volume struct {
 	Scratch bool `json:"scratch,omitempty"`
 	// DeleteOnTermination: Destroy removes the volume's data.
 	DeleteOnTermination bool `json:"deleteOnTermination"`
-	// MountPath is where the guest sees it (informational for the process driver).
+	// MountPath says where the guest sees a volume other than the root.
+	// An absolute path outside /dev is the guest path itself (e.g.
+	// "/home/ec2-user/SageMaker"; made at every boot); anything else is a
+	// device name ("/dev/sdb", "xvdb"): the volume appears at /mnt/<base
+	// name>, instance store at /media/ephemeralN. A path that is not clean,
+	// or lies at, under or above a directory the guest's system needs
+	// (/proc, /sys, /dev, the driver's runtime directory) or replaces one
+	// (/etc, /usr, ...) is refused by Create; drivers may narrow the rules
+	// per image (the sandbox's host image is read-only outside /home, /opt,
+	// /mnt, /media, /tmp, /run and /root). The root volume's MountPath names
+	// its device only. Informational for the process driver.
 	MountPath string `json:"mountPath,omitempty"`
 }
 

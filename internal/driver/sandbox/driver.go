@@ -6,10 +6,13 @@
 // Images are root filesystems: the host's own, read-only ("shell"), the
 // built-in busybox image ("busybox"), or an imported directory ("rootfs").
 // The root volume is a persistent overlay layer over the image (for the
-// host image, a directory mounted at /root); instance-store volumes are
-// wiped at every stop. Each guest gets a private address on a host bridge
-// and the instance metadata service at 169.254.169.254. Hibernation freezes
-// the guest's cgroup: its memory stays resident on this host.
+// host image, a directory mounted at /root); instance-store volumes (a
+// scratch root too) are wiped at every stop. Other volumes appear at their
+// MountPath or under /mnt (paths.go), and the spec's files are written at
+// every boot. Each guest gets a private address on a host bridge, the
+// instance metadata service at 169.254.169.254 and, when its spec asks,
+// a forward to an API on the host (GuestAPIURL). Hibernation freezes the
+// guest's cgroup: its memory stays resident on this host.
 //
 // Layout under Config.DataDir, every directory mode 0700:
 //
@@ -191,6 +194,9 @@ func New(cfg Config) (*Driver, error) {
 		Hibernate:     cc.Freeze,
 		ConsoleOutput: true,
 		Isolation:     "namespaces",
+	}
+	if cfg.Network != nil {
+		d.caps.GuestAPIURL = GuestAPIURL
 	}
 	if cc.Freeze {
 		d.caps.HibernateNote = "cgroup freezer: a hibernated guest's memory stays resident on this host, uses no CPU, and survives a restart of the daemon but not a reboot of the host"

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,6 +26,11 @@ const (
 
 // basePath is the guest's PATH after the runtime bin directory.
 const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// GuestAPIURL is where a guest whose spec sets APIEndpoint reaches it: the
+// shim listens there, next to the metadata service, inside the guest's
+// network namespace and forwards every connection to the endpoint.
+const GuestAPIURL = "http://" + shim.APIForwardAddr
 
 type handleData struct {
 	Version int    `json:"version"`
@@ -62,37 +67,20 @@ func (d *Driver) validateSpec(spec driver.Spec) error {
 				"private address %q is not usable on %s", spec.PrivateIP, d.cfg.Network.Gateway.Masked())
 		}
 	}
-	return nil
-}
-
-// guestMount is a volume and where the guest sees it.
-type guestMount struct {
-	vol    driver.Volume
-	target string
-}
-
-// guestMounts gives the guest paths of volumes: instance store at /media/ephemeralN (as on
-// EC2's Amazon Linux), other volumes at /mnt/<device name>.
-func guestMounts(spec driver.Spec) (mounts []guestMount) {
-	scratch := 0
-	for _, v := range spec.Volumes {
-		if v.Root {
-			continue
-		}
-		var target string
-		if v.Scratch {
-			target = fmt.Sprintf("/media/ephemeral%d", scratch)
-			scratch++
-		} else {
-			name := path.Base(v.MountPath)
-			if name == "." || name == "/" || name == "" || driver.ValidID(name) != nil {
-				name = v.ID
-			}
-			target = "/mnt/" + name
-		}
-		mounts = append(mounts, guestMount{v, target})
+	if err := checkPlacements(spec); err != nil {
+		return err
 	}
-	return mounts
+	if spec.APIEndpoint != "" {
+		if _, err := apiTarget(spec.APIEndpoint); err != nil {
+			return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: errdefs.ResParameter, ID: spec.ID,
+				Public: "invalid API endpoint: " + err.Error(), Err: err}
+		}
+		if d.cfg.Network == nil || spec.PrivateIP == "" {
+			return errdefs.New(errdefs.Unsupported, errdefs.ResParameter, spec.ID,
+				"the guest has no network to reach the API endpoint through")
+		}
+	}
+	return nil
 }
 
 // guestEnv is the complete environment of the user data.
@@ -107,6 +95,9 @@ func guestEnv(spec driver.Spec) []string {
 	}
 	if spec.Hostname != "" {
 		env["HOSTNAME"] = spec.Hostname
+	}
+	if spec.APIEndpoint != "" {
+		env[driver.APIURLEnv] = GuestAPIURL
 	}
 	n := 0
 	for _, m := range guestMounts(spec) {
@@ -172,6 +163,16 @@ func (d *Driver) shimConfig(ctx context.Context, inst *instance) (shim.Config, e
 	for _, m := range guestMounts(spec) {
 		cfg.Mounts = append(cfg.Mounts, shim.Mount{Source: d.volumeDir(m.vol.ID), Target: m.target})
 	}
+	// A volume is mounted before the volumes inside it: a path sorts
+	// before the paths below it.
+	slices.SortStableFunc(cfg.Mounts, func(a, b shim.Mount) int { return strings.Compare(a.Target, b.Target) })
+	for _, f := range spec.Files {
+		mode := uint32(f.Mode.Perm())
+		if mode == 0 {
+			mode = 0o444
+		}
+		cfg.Files = append(cfg.Files, shim.File{Path: f.Path, Mode: mode, Data: f.Data})
+	}
 	if n := d.cfg.Network; n != nil && spec.PrivateIP != "" {
 		addr := netip.MustParseAddr(spec.PrivateIP)
 		cfg.Network = &shim.NetworkConfig{
@@ -183,6 +184,13 @@ func (d *Driver) shimConfig(ctx context.Context, inst *instance) (shim.Config, e
 		}
 		if spec.Identity != nil {
 			cfg.Metadata = metadata(spec, addr, n.Gateway.Masked(), d.cfg.MetadataTokensRequired)
+		}
+		if spec.APIEndpoint != "" {
+			target, err := apiTarget(spec.APIEndpoint)
+			if err != nil {
+				return cfg, errdefs.Wrap(err, "invalid API endpoint")
+			}
+			cfg.APIEndpoint = target.String()
 		}
 	}
 	return cfg, nil

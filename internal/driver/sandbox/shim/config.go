@@ -6,11 +6,12 @@
 // start of an instance. The shim creates the instance's cgroup, clones the
 // init (the same binary again, in the init role) into new pid, mount, UTS,
 // IPC and network namespaces, moves it into the cgroup, wires its network
-// and serves the instance metadata service inside its network namespace,
-// then hands the init its configuration. The shim outlives the daemon: it
-// owns the cgroup, the console log and the exit status, and answers the
-// daemon over a control socket (see Client). When the guest's init ends the
-// shim records how (exit.json), tears down what it made and exits.
+// and serves the instance metadata service (and, when asked, a forward to
+// an API on the host) inside its network namespace, then hands the init
+// its configuration. The shim outlives the daemon: it owns the cgroup, the
+// console log and the exit status, and answers the daemon over a control
+// socket (see Client). When the guest's init ends the shim records how
+// (exit.json), tears down what it made and exits.
 //
 // Roles are chosen by the environment variable RoleEnv; a program that can
 // be re-executed as a shim calls MaybeRun first thing in main (cmd/strato
@@ -20,6 +21,7 @@ package shim
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -53,6 +55,11 @@ const (
 	poweroffCode    = "/run/strato/poweroff-code"
 	guestUserData   = "/run/strato/user-data"
 )
+
+// APIForwardAddr is where the shim listens inside a guest's network
+// namespace, next to the metadata service (same address, the daemon's
+// default port), for connections it forwards to Config.APIEndpoint.
+const APIForwardAddr = "169.254.169.254:8773"
 
 // Files in the instance directory.
 const (
@@ -88,8 +95,13 @@ type Config struct {
 	// HideDirs are host directories covered with an empty read-only tmpfs in
 	// a KindHost guest (the daemon's data directory: other instances' volumes).
 	HideDirs []string `json:"hideDirs,omitempty"`
-	// Mounts are the other volumes, bind-mounted read-write.
+	// Mounts are the other volumes, bind-mounted read-write, in order (a
+	// volume before the volumes inside it). Their mount points are made
+	// without following symbolic links.
 	Mounts []Mount `json:"mounts,omitempty"`
+	// Files are written by the init once the root is built, and made
+	// read-only (each bound onto itself, read-only).
+	Files []File `json:"files,omitempty"`
 
 	// UserData is run by the init as a script (with /bin/sh unless it starts
 	// with "#!").
@@ -102,6 +114,17 @@ type Config struct {
 	// Metadata is served at 169.254.169.254 inside the guest when the
 	// guest has a network.
 	Metadata *MetadataConfig `json:"metadata,omitempty"`
+	// APIEndpoint, when set, is a host address ("ip:port") to which the
+	// shim forwards the guest's connections to APIForwardAddr (the guest
+	// must have a network).
+	APIEndpoint string `json:"apiEndpoint,omitempty"`
+}
+
+// File is a file the init places in the guest.
+type File struct {
+	Path string `json:"path"` // absolute and clean guest path
+	Mode uint32 `json:"mode"` // permission bits
+	Data []byte `json:"data,omitempty"`
 }
 
 // Mount is a volume bind-mounted into the guest.
@@ -168,6 +191,19 @@ func (c *Config) Validate() error {
 	for _, m := range c.Mounts {
 		if !filepath.IsAbs(m.Source) || !filepath.IsAbs(m.Target) || filepath.Clean(m.Target) != m.Target || m.Target == "/" {
 			errs = append(errs, fmt.Errorf("bad mount %q -> %q", m.Source, m.Target))
+		}
+	}
+	for _, f := range c.Files {
+		if !filepath.IsAbs(f.Path) || filepath.Clean(f.Path) != f.Path || f.Path == "/" || f.Mode&^0o777 != 0 {
+			errs = append(errs, fmt.Errorf("bad file %q (mode %o)", f.Path, f.Mode))
+		}
+	}
+	if c.APIEndpoint != "" {
+		if _, err := netip.ParseAddrPort(c.APIEndpoint); err != nil {
+			errs = append(errs, fmt.Errorf("API endpoint: %w", err))
+		}
+		if c.Network == nil {
+			errs = append(errs, errors.New("an API endpoint needs a network"))
 		}
 	}
 	for _, h := range c.HideDirs {

@@ -23,6 +23,12 @@ func TestConfigValidate(t *testing.T) {
 		{"mount over root", func(c *Config) { c.Mounts = []Mount{{Source: "/d/v", Target: "/"}} }, "bad mount"},
 		{"unclean mount target", func(c *Config) { c.Mounts = []Mount{{Source: "/d/v", Target: "/mnt/../etc"}} }, "bad mount"},
 		{"relative hidden dir", func(c *Config) { c.Kind, c.HideDirs = KindHost, []string{"d"} }, "hidden directory"},
+		{"valid file", func(c *Config) { c.Files = []File{{Path: "/opt/ml/x", Mode: 0o444}} }, ""},
+		{"relative file", func(c *Config) { c.Files = []File{{Path: "opt/x", Mode: 0o444}} }, "bad file"},
+		{"set-uid file", func(c *Config) { c.Files = []File{{Path: "/opt/x", Mode: 0o4755}} }, "bad file"},
+		{"API endpoint with a network", func(c *Config) { c.APIEndpoint, c.Network = "127.0.0.1:8773", &NetworkConfig{} }, ""},
+		{"API endpoint by name", func(c *Config) { c.APIEndpoint, c.Network = "localhost:8773", &NetworkConfig{} }, "API endpoint"},
+		{"API endpoint without a network", func(c *Config) { c.APIEndpoint = "127.0.0.1:8773" }, "needs a network"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := good

@@ -3,9 +3,14 @@ package shim
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 
 	"strato/internal/driver/hostfs"
 )
@@ -58,4 +63,49 @@ func readFrame(r io.Reader, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// placeFiles writes the spec's files into the guest, which is the init's
+// root by now (so paths resolve inside the guest, never on the host), and
+// makes each read-only by binding it onto itself read-only: root in the
+// guest, without CAP_SYS_ADMIN, can neither write, remove nor unmount it.
+// A copy from an earlier boot (on an image's root volume) is replaced.
+func placeFiles(files []File) error {
+	for _, f := range files {
+		if err := placeFile(f); err != nil {
+			return fmt.Errorf("guest file %s: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+func placeFile(f File) error {
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		return err
+	}
+	if err := os.Remove(f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	out, err := os.OpenFile(f.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(f.Data)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Path, fs.FileMode(f.Mode).Perm()); err != nil {
+		return err
+	}
+	if err := unix.Mount(f.Path, f.Path, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
+	if err := unix.Mount("", f.Path, "", flags, ""); err != nil {
+		return fmt.Errorf("make read-only: %w", err)
+	}
+	return nil
 }

@@ -58,6 +58,10 @@ func initMain() int {
 		fmt.Fprintf(os.Stderr, "[strato] boot failed: %v\n", err)
 		return 1
 	}
+	if err := placeFiles(cfg.Files); err != nil {
+		fmt.Fprintf(os.Stderr, "[strato] boot failed: %v\n", err)
+		return 1
+	}
 	if err := dropCapabilities(); err != nil {
 		fmt.Fprintf(os.Stderr, "[strato] boot failed: cannot drop capabilities: %v\n", err)
 		return 1

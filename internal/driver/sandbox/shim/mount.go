@@ -19,8 +19,8 @@ import (
 //     volume and the image is shared; or a copy of the image in the root
 //     volume where overlayfs is unavailable.
 //   - KindHost: the host's filesystem, recursively read-only, with the
-//     daemon's data directory hidden under an empty tmpfs and the root
-//     volume at /root.
+//     daemon's data directory hidden under an empty tmpfs, fresh tmpfs
+//     /mnt, /media, /home and /opt, and the root volume at /root.
 //
 // Both get a fresh /proc (the guest's pid namespace), a read-only /sys,
 // a minimal /dev, private tmpfs /tmp and /run, and the other volumes.
@@ -48,12 +48,8 @@ func setupRoot(cfg *Config) error {
 		return err
 	}
 	for _, m := range cfg.Mounts {
-		target := filepath.Join(root, m.Target)
-		if err := os.MkdirAll(target, 0o755); err != nil {
-			return fmt.Errorf("volume mount point %s: %w", m.Target, err)
-		}
-		if err := unix.Mount(m.Source, target, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("mount volume at %s: %w", m.Target, err)
+		if err := mountVolume(root, m); err != nil {
+			return err
 		}
 	}
 	if err := unix.Chdir(root); err != nil {
@@ -66,6 +62,55 @@ func setupRoot(cfg *Config) error {
 		return fmt.Errorf("detach the old root: %w", err)
 	}
 	return unix.Chdir("/")
+}
+
+// mountVolume binds the volume m at its target below root. The mount point
+// is made without following symbolic links, so that a guest that turned a
+// directory of its root volume into a link cannot have a volume mounted,
+// or directories made, outside its root.
+func mountVolume(root string, m Mount) error {
+	fd, err := mkdirInRoot(root, m.Target)
+	if err != nil {
+		return fmt.Errorf("volume mount point %s: %w", m.Target, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Mount(m.Source, fmt.Sprintf("/proc/self/fd/%d", fd), "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("mount volume at %s: %w", m.Target, err)
+	}
+	return nil
+}
+
+// mkdirInRoot makes the directory target (an absolute, clean guest path)
+// below root one component at a time, refusing to follow a symbolic link,
+// and returns an O_PATH descriptor of it.
+func mkdirInRoot(root, target string) (int, error) {
+	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	for _, c := range strings.Split(strings.TrimPrefix(target, "/"), "/") {
+		if c == "" || c == "." || c == ".." {
+			unix.Close(fd)
+			return -1, fmt.Errorf("bad path %q", target)
+		}
+		if err := unix.Mkdirat(fd, c, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			unix.Close(fd)
+			return -1, err
+		}
+		next, err := unix.Openat2(fd, c, &unix.OpenHow{
+			Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH,
+		})
+		unix.Close(fd)
+		if err != nil {
+			if errors.Is(err, unix.ELOOP) {
+				err = fmt.Errorf("%s is a symbolic link", c)
+			}
+			return -1, err
+		}
+		fd = next
+	}
+	return fd, nil
 }
 
 // mountImage mounts the overlay (or the copy) of KindRootFS at root.
@@ -125,10 +170,20 @@ func mountHost(cfg *Config, root string) error {
 			return fmt.Errorf("hide %s: %w", h, err)
 		}
 	}
-	// Mount points for volumes on a read-only tree: writable tmpfs dirs.
-	for _, d := range []string{"mnt", "media"} {
-		if err := unix.Mount("tmpfs", filepath.Join(root, d), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=64k,mode=0755"); err != nil {
-			return fmt.Errorf("mount /%s: %w", d, err)
+	// Writable places on a read-only tree, fresh at every boot: mount points
+	// for volumes (/mnt, /media) and homes and software (/home, /opt) for
+	// volumes at guest paths and the spec's files. The latter hide the
+	// host's; the guest's memory limit bounds what it writes there.
+	for _, d := range []struct{ name, opts string }{
+		{"mnt", "size=64k,mode=0755"}, {"media", "size=64k,mode=0755"},
+		{"home", "mode=0755"}, {"opt", "mode=0755"},
+	} {
+		p := filepath.Join(root, d.name)
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+			continue // the host has none; nothing can be put there
+		}
+		if err := unix.Mount("tmpfs", p, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, d.opts); err != nil {
+			return fmt.Errorf("mount /%s: %w", d.name, err)
 		}
 	}
 	home := filepath.Join(root, GuestHome)
@@ -156,9 +211,14 @@ func mountSystem(root string, readOnlyRoot bool) error {
 	for _, x := range mounts {
 		target := filepath.Join(root, x.target)
 		if !readOnlyRoot {
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
+			// A guest owns its image root: make and mount the directory
+			// without following a symbolic link it may have put there.
+			fd, err := mkdirInRoot(root, "/"+x.target)
+			if err != nil {
+				return fmt.Errorf("mount point /%s: %w", x.target, err)
 			}
+			target = fmt.Sprintf("/proc/self/fd/%d", fd)
+			defer unix.Close(fd)
 		}
 		if err := unix.Mount(x.src, target, x.fstype, x.flags, x.data); err != nil {
 			return fmt.Errorf("mount /%s: %w", x.target, err)

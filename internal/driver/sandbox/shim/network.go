@@ -16,8 +16,8 @@ import (
 const metadataAddr = "169.254.169.254:80"
 
 // attachNetwork wires the guest of init pid to the bridge and starts the
-// metadata service in its network namespace. Without a network config the
-// guest keeps only its loopback interface.
+// API forward and the metadata service in its network namespace. Without
+// a network config the guest keeps only its loopback interface.
 func (s *server) attachNetwork(pid int) error {
 	n := s.cfg.Network
 	if n == nil {
@@ -37,6 +37,17 @@ func (s *server) attachNetwork(pid int) error {
 	}
 	if err := netconf.Attach(pid, netconf.Attachment{Bridge: n.Bridge, HostIf: n.HostIf, Addr: addr, Gateway: gw, MAC: mac}); err != nil {
 		return err
+	}
+	if s.cfg.APIEndpoint != "" {
+		ln, err := netconf.ListenInNetns(pid, APIForwardAddr)
+		if err != nil {
+			return fmt.Errorf("API forward: %w", err)
+		}
+		fw := newForwarder(ln, s.cfg.APIEndpoint, s.log)
+		s.mu.Lock()
+		s.forward = fw
+		s.mu.Unlock()
+		go fw.serve()
 	}
 	if s.cfg.Metadata == nil {
 		return nil
@@ -61,12 +72,16 @@ func (s *server) attachNetwork(pid int) error {
 	return nil
 }
 
-// stopMetadata closes the metadata service of the ended boot.
-func (s *server) stopMetadata() {
+// stopServices closes the metadata service and the API forward of the
+// ended boot.
+func (s *server) stopServices() {
 	s.mu.Lock()
-	srv := s.meta
-	s.meta = nil
+	srv, fw := s.meta, s.forward
+	s.meta, s.forward = nil, nil
 	s.mu.Unlock()
+	if fw != nil {
+		fw.close()
+	}
 	if srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()

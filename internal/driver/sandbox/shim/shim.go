@@ -79,6 +79,7 @@ type server struct {
 	exit    *ExitRecord
 	done    chan struct{} // closed once exit is set
 	meta    *http.Server  // the metadata service of the current boot
+	forward *forwarder    // the API forward of the current boot
 	netMs   float64       // how long the last boot's network set-up took
 }
 
@@ -252,7 +253,7 @@ func (s *server) boot() (err error) {
 		if err != nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
-			s.stopMetadata()
+			s.stopServices()
 		}
 	}()
 	if err := s.cg.Add(pid); err != nil {
@@ -287,7 +288,7 @@ func (s *server) supervise() ExitRecord {
 		s.mu.Lock()
 		s.ctlW.Close()
 		s.mu.Unlock()
-		s.stopMetadata()
+		s.stopServices()
 		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		// The init is gone, and with it its pid namespace; make sure of it.
 		s.killAll()

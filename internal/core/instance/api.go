@@ -1,6 +1,10 @@
 package instance
 
-import "time"
+import (
+	"time"
+
+	"strato/internal/driver"
+)
 
 // RunRequest asks for MinCount..MaxCount new instances.
 type RunRequest struct {
@@ -45,6 +49,73 @@ type RunRequest struct {
 	Stopped bool
 	// Labels are frontend-owned attributes stored with the instances.
 	Labels map[string]string
+
+	// The fields below configure the guest beyond what EC2's API can say;
+	// the notebook service uses them. They are empty for EC2 and ECS
+	// launches (omitted from the request's fingerprint when empty, so an
+	// idempotent EC2 request keeps its hash), and guest.go validates them.
+
+	// Volumes are extra EBS volumes made with the instances, after the root
+	// volume: real volumes with vol- ids, listed with the instance and
+	// billed as storage while they exist. They are attached in order.
+	Volumes []VolumeRequest `json:",omitempty"`
+	// RootScratch wipes the root volume at every stop: everything but the
+	// extra Volumes is fresh at each start, as on a SageMaker notebook
+	// instance. The root volume is then a scratch volume (Volume.Scratch):
+	// not a volume of its own in listings or bills, deleted with the
+	// instance. It excludes Hibernation and RootDeleteOnTermination false.
+	RootScratch bool `json:",omitempty"`
+	// Env is extra environment for the guest's init (driver.Spec.Env),
+	// besides the STRATO_ variables the engine sets; names must be valid
+	// environment variable names outside the STRATO_ prefix.
+	Env map[string]string `json:",omitempty"`
+	// Files are read-only files placed in the guest at every boot
+	// (driver.Spec.Files): absolute, clean guest paths, outside /dev,
+	// /proc and /sys, each at most once.
+	Files []driver.File `json:",omitempty"`
+	// APIEndpoint is the address ("ip:port") on the host that the guest
+	// may call (driver.Spec.APIEndpoint), usually the daemon's own API.
+	// Empty means Config.GuestAPIEndpoint for the origins whose guests
+	// reach the API by default (SageMaker), none for the others.
+	APIEndpoint string `json:",omitempty"`
+}
+
+// VolumeRequest asks for one extra EBS volume at launch (RunRequest.Volumes).
+type VolumeRequest struct {
+	// SizeGiB is the volume's size, 1 to MaxVolumeSizeGiB.
+	SizeGiB int
+	// MountPath is where the guest sees the volume: an absolute, clean
+	// guest path outside /dev, e.g. "/home/ec2-user/SageMaker" (the
+	// semantics of driver.Volume.MountPath; drivers may narrow where a
+	// volume may go, and refuse the others at boot). It is the volume's
+	// DeviceName in the instance's record. No two volumes of a launch may
+	// share a path or lie one inside the other.
+	MountPath string
+	// DeleteOnTermination deletes the volume with the instance; otherwise
+	// it outlives the instance as an available volume.
+	DeleteOnTermination bool
+}
+
+// ReconfigureRequest changes what a stopped instance boots with next
+// (Service.Reconfigure); nil fields are left as they are.
+type ReconfigureRequest struct {
+	// UserData replaces the user data (the origin's size limit applies).
+	UserData *[]byte
+	// Env, when not nil, replaces the extra guest environment whole (an
+	// empty map clears it); RunRequest.Env's rules apply.
+	Env map[string]string
+	// Files replaces the files placed in the guest; RunRequest.Files'
+	// rules apply.
+	Files *[]driver.File
+	// InstanceType changes the type, within the origin's catalog.
+	InstanceType *string
+	// ExtraVolumeSizeGiB grows extra volumes (RunRequest.Volumes): the key
+	// names a volume by its MountPath or its id, the value is its new
+	// size. A volume never shrinks (a smaller size is InvalidArgument; the
+	// same size changes nothing), and the root volume is not an extra
+	// volume. The drivers' volumes are directories, so growing one is a
+	// change of the record only.
+	ExtraVolumeSizeGiB map[string]int
 }
 
 // Reservation is the result of one Run.

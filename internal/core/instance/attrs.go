@@ -14,7 +14,11 @@ const MaxConsoleBytes = 64 * 1024
 // Modify changes attributes of one instance. The instance type and user data
 // change only while it is stopped; the protections at any time.
 func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, dryRun bool) error {
-	insts, unlock, err := s.batch(account, []string{id})
+	return s.modifyIn(ctx, "", account, id, a, dryRun)
+}
+
+func (s *Service) modifyIn(ctx context.Context, scope, account, id string, a Attributes, dryRun bool) error {
+	insts, unlock, err := s.batch(scope, account, []string{id})
 	if err != nil {
 		return err
 	}
@@ -32,14 +36,8 @@ func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, 
 		}
 	}
 	if a.InstanceType != nil {
-		t, ok := s.typeFor(in.API(), *a.InstanceType)
-		if !ok {
-			return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResInstanceType, *a.InstanceType,
-				"The instance type '%s' does not exist in our records", *a.InstanceType)
-		}
-		if in.HibernationConfigured && !t.HibernationSupported {
-			return errdefs.Newf(errdefs.Unsupported, errdefs.ResHibernation, id,
-				"The instance type %s is not supported for hibernation.", t.Name)
+		if err := s.checkType(in, *a.InstanceType); err != nil {
+			return err
 		}
 	}
 	if limit := policyFor(in.API()).maxUserData; a.UserData != nil && len(*a.UserData) > limit {
@@ -53,12 +51,10 @@ func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, 
 		return errDryRun()
 	}
 	if a.InstanceType != nil && holdsCapacity(in) {
-		// A stopped instance that keeps its reservation changes its size.
 		s.capMu.Lock()
 		defer s.capMu.Unlock()
-		old, nw := s.sizeOf(in.API(), in.InstanceType), s.sizeOf(in.API(), *a.InstanceType)
-		if grow := (Capacity{VCPUs: max(0, nw.VCPUs-old.VCPUs), MemoryMiB: max(0, nw.MemoryMiB-old.MemoryMiB)}); !s.fits(grow) {
-			return errNoCapacity(*a.InstanceType, in.AvailabilityZone)
+		if err := s.checkResize(in, *a.InstanceType); err != nil {
+			return err
 		}
 	}
 	next := in.Clone()
@@ -97,6 +93,32 @@ func (s *Service) Modify(ctx context.Context, account, id string, a Attributes, 
 	return s.commit(ctx, next, &Event{Type: EventModify, From: in.State, To: in.State, Reason: string(OpModify), Detail: detail})
 }
 
+// checkType checks a change of in's instance type to name: a type of its
+// origin's catalog that keeps its hibernation.
+func (s *Service) checkType(in *Instance, name string) error {
+	t, ok := s.typeFor(in.API(), name)
+	if !ok {
+		return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResInstanceType, name,
+			"The instance type '%s' does not exist in our records", name)
+	}
+	if in.HibernationConfigured && !t.HibernationSupported {
+		return errdefs.Newf(errdefs.Unsupported, errdefs.ResHibernation, in.ID,
+			"The instance type %s is not supported for hibernation.", t.Name)
+	}
+	return nil
+}
+
+// checkResize refuses a type change of an instance that holds capacity (a
+// stopped instance that keeps its reservation changes its size) when the
+// host has no room for the growth. capMu held.
+func (s *Service) checkResize(in *Instance, name string) error {
+	old, nw := s.sizeOf(in.API(), in.InstanceType), s.sizeOf(in.API(), name)
+	if grow := (Capacity{VCPUs: max(0, nw.VCPUs-old.VCPUs), MemoryMiB: max(0, nw.MemoryMiB-old.MemoryMiB)}); !s.fits(grow) {
+		return errNoCapacity(name, in.AvailabilityZone)
+	}
+	return nil
+}
+
 func boolString(b bool) string {
 	if b {
 		return "true"
@@ -107,7 +129,11 @@ func boolString(b bool) string {
 // ConsoleOutput returns the tail of the instance's console, as the driver
 // kept it; a driver without a console gives an empty output.
 func (s *Service) ConsoleOutput(ctx context.Context, account, id string) (ConsoleOutput, error) {
-	in := s.lookup(account, id)
+	return s.consoleOutputIn(ctx, "", account, id)
+}
+
+func (s *Service) consoleOutputIn(ctx context.Context, scope, account, id string) (ConsoleOutput, error) {
+	in := s.lookup(scope, account, id)
 	if in == nil || s.expired(in, s.clk.Now()) {
 		return ConsoleOutput{}, notFound([]string{id})
 	}

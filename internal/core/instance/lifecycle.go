@@ -8,9 +8,9 @@ import (
 )
 
 // batch locks the instances of a request, checks that every id exists in the
-// account (NotFound names all missing ids) and returns them with an unlock
-// function. Nothing has changed when it fails.
-func (s *Service) batch(account string, ids []string) ([]*Instance, func(), error) {
+// account and the scope (reachable; NotFound names all missing ids) and
+// returns them with an unlock function. Nothing has changed when it fails.
+func (s *Service) batch(scope, account string, ids []string) ([]*Instance, func(), error) {
 	if len(ids) == 0 {
 		return nil, nil, errdefs.New(errdefs.InvalidArgument, errdefs.ResMissing, "InstanceId", "The request must contain the parameter InstanceId")
 	}
@@ -18,7 +18,7 @@ func (s *Service) batch(account string, ids []string) ([]*Instance, func(), erro
 	var missing []string
 	insts := make([]*Instance, 0, len(ids))
 	for _, id := range ids {
-		in := s.lookup(account, id)
+		in := s.lookup(scope, account, id)
 		if in == nil || s.expired(in, s.clk.Now()) {
 			missing = append(missing, id)
 			continue
@@ -35,7 +35,11 @@ func (s *Service) batch(account string, ids []string) ([]*Instance, func(), erro
 // Start starts stopped instances. Every id is checked first and the request
 // fails whole; running or pending instances are reported unchanged.
 func (s *Service) Start(ctx context.Context, account string, ids []string, dryRun bool) ([]StateChange, error) {
-	insts, unlock, err := s.batch(account, ids)
+	return s.startIn(ctx, "", account, ids, dryRun)
+}
+
+func (s *Service) startIn(ctx context.Context, scope, account string, ids []string, dryRun bool) ([]StateChange, error) {
+	insts, unlock, err := s.batch(scope, account, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +103,11 @@ func (s *Service) Start(ctx context.Context, account string, ids []string, dryRu
 // Hibernate keeps RAM when the driver can, and falls back to a normal stop
 // when it cannot.
 func (s *Service) Stop(ctx context.Context, account string, ids []string, req StopRequest) ([]StateChange, error) {
-	insts, unlock, err := s.batch(account, ids)
+	return s.stopIn(ctx, "", account, ids, req)
+}
+
+func (s *Service) stopIn(ctx context.Context, scope, account string, ids []string, req StopRequest) ([]StateChange, error) {
+	insts, unlock, err := s.batch(scope, account, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +197,11 @@ func (s *Service) canHibernate() bool {
 
 // Reboot restarts running instances in place: same volumes, same addresses.
 func (s *Service) Reboot(ctx context.Context, account string, ids []string, dryRun bool) error {
-	insts, unlock, err := s.batch(account, ids)
+	return s.rebootIn(ctx, "", account, ids, dryRun)
+}
+
+func (s *Service) rebootIn(ctx context.Context, scope, account string, ids []string, dryRun bool) error {
+	insts, unlock, err := s.batch(scope, account, ids)
 	if err != nil {
 		return err
 	}
@@ -224,7 +236,11 @@ func (s *Service) Terminate(ctx context.Context, account string, ids []string, d
 // origin's rules release only when forced (ECS: a running instance), and
 // the guest is then killed, not shut down.
 func (s *Service) TerminateWith(ctx context.Context, account string, ids []string, req TerminateRequest) ([]StateChange, error) {
-	insts, unlock, err := s.batch(account, ids)
+	return s.terminateIn(ctx, "", account, ids, req)
+}
+
+func (s *Service) terminateIn(ctx context.Context, scope, account string, ids []string, req TerminateRequest) ([]StateChange, error) {
+	insts, unlock, err := s.batch(scope, account, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,9 @@ var (
 
 // Volume is a volume attached to an instance.
 type Volume struct {
-	ID                  string    `json:"id"`
+	ID string `json:"id"`
+	// DeviceName is the device ("/dev/xvda", "ephemeral0"), or, for an
+	// extra volume of RunRequest.Volumes, its guest path (MountPath).
 	DeviceName          string    `json:"deviceName"`
 	SizeGiB             int       `json:"sizeGiB"`
 	DeleteOnTermination bool      `json:"deleteOnTermination"`
@@ -183,6 +185,13 @@ type Instance struct {
 	// Labels are attributes a frontend keeps on the instance without the
 	// core interpreting them (ECS: instance name, description, host name).
 	Labels map[string]string `json:"labels,omitempty"`
+
+	// Env, Files and APIEndpoint configure the guest at every boot (see
+	// RunRequest; Reconfigure changes Env and Files while stopped). A
+	// RunRequest's RootScratch is recorded as the root volume's Scratch.
+	Env         map[string]string `json:"env,omitempty"`
+	Files       []driver.File     `json:"files,omitempty"`
+	APIEndpoint string            `json:"apiEndpoint,omitempty"`
 }
 
 // Clone returns a deep copy.
@@ -205,7 +214,22 @@ func (i *Instance) Clone() *Instance {
 	}
 	c.OperationLocks = append([]Lock(nil), i.OperationLocks...)
 	c.Labels = maps.Clone(i.Labels)
+	c.Env = maps.Clone(i.Env)
+	c.Files = cloneFiles(i.Files)
 	return &c
+}
+
+// cloneFiles deep-copies files; nil stays nil.
+func cloneFiles(files []driver.File) []driver.File {
+	if files == nil {
+		return nil
+	}
+	out := make([]driver.File, len(files))
+	for k, f := range files {
+		out[k] = f
+		out[k].Data = append([]byte(nil), f.Data...)
+	}
+	return out
 }
 
 // TagValue returns the value of tag key and whether it is set.

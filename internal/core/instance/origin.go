@@ -15,6 +15,12 @@ import (
 const (
 	OriginEC2 = "ec2" // Amazon EC2's Query API; the default
 	OriginECS = "ecs" // Alibaba Cloud ECS's RPC API
+	// OriginSageMaker is Amazon SageMaker's notebook instances: the
+	// notebook service (internal/core/notebook) runs each notebook as an
+	// instance of this origin. They have EC2-shaped ids and EC2's
+	// transition rules, and they are managed (see policy.managed): only
+	// calls scoped to the origin (Service.Scope) reach them.
+	OriginSageMaker = "sagemaker"
 )
 
 // Stopped modes. They say whether a stopped instance keeps its host
@@ -60,6 +66,18 @@ type policy struct {
 	idLen      int
 	// defaultVolumeType is the type of a volume the launch did not type.
 	defaultVolumeType string
+	// managed: the instances belong to a service that runs them for its
+	// API (SageMaker's notebook instances), so only calls scoped to the
+	// origin reach them; the unscoped calls the EC2 and ECS frontends
+	// make never do, as AWS's EC2 API never shows a notebook's instance.
+	managed bool
+	// typeRequired: a launch must name its instance type (EC2 defaults
+	// to m1.small).
+	typeRequired bool
+	// guestAPI: the instances reach the daemon's API from inside by
+	// default (Config.GuestAPIEndpoint), as a notebook's lifecycle
+	// scripts call StopNotebookInstance on their own notebook.
+	guestAPI bool
 }
 
 const (
@@ -69,6 +87,12 @@ const (
 
 	ec2VolumeType   = "gp3"        // EC2's default EBS volume type
 	ecsDiskCategory = "cloud_essd" // ECS's default system disk category
+
+	// sageMakerUserData bounds a notebook instance's user data: the
+	// notebook service may carry both lifecycle scripts in it (16,384
+	// base64 characters each, seed 000) with its own boot script, more
+	// than EC2's 16 KB.
+	sageMakerUserData = 64 * 1024
 )
 
 // policyFor returns origin's rules; an unknown origin gets EC2's.
@@ -77,20 +101,24 @@ func policyFor(origin string) policy {
 		return policy{hideReleased: true, stoppedModes: true, defaultStoppedMode: StoppedModeStopCharging,
 			maxUserData: ecsUserData, idAlphabet: lowerAlnum, idLen: 20, defaultVolumeType: ecsDiskCategory}
 	}
+	if origin == OriginSageMaker {
+		return policy{maxUserData: sageMakerUserData, idAlphabet: hexDigits, idLen: 17, defaultVolumeType: ec2VolumeType,
+			managed: true, typeRequired: true, guestAPI: true}
+	}
 	return policy{maxUserData: MaxUserDataBytes, idAlphabet: hexDigits, idLen: 17, defaultVolumeType: ec2VolumeType}
 }
 
 // checkOrigin refuses an origin the core does not know.
 func checkOrigin(origin string) error {
 	switch origin {
-	case OriginEC2, OriginECS:
+	case OriginEC2, OriginECS, OriginSageMaker:
 		return nil
 	}
 	return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, origin, "unknown API origin %q", origin)
 }
 
 // newIDFor returns a new resource id with prefix in origin's shape
-// ("i", "vol" → EC2 ids; "i", "d" → ECS ids).
+// ("i", "vol" → EC2 ids, also for SageMaker; "i", "d" → ECS ids).
 func newIDFor(origin, prefix string) string {
 	p := policyFor(origin)
 	if origin != OriginECS {
@@ -121,22 +149,33 @@ func nextFor(in *Instance, op Op) (State, bool, bool) {
 }
 
 // imageFor looks up an image account may launch in origin's catalog: EC2's
-// built-in images and the account's own imported ones, or ECS's images.
+// built-in images and the account's own imported ones, ECS's images, or
+// SageMaker's notebook image.
 func (s *Service) imageFor(ctx context.Context, origin, account, id string) (catalog.Image, error) {
-	if origin == OriginECS {
-		if im, ok := s.cat.ECSImage(id); ok {
-			return im, nil
-		}
+	var im catalog.Image
+	var ok bool
+	switch origin {
+	case OriginECS:
+		im, ok = s.cat.ECSImage(id)
+	case OriginSageMaker:
+		im, ok = s.cat.SageMakerImage(id)
+	default:
+		return s.cat.ImageFor(ctx, account, id)
+	}
+	if !ok {
 		return catalog.Image{}, errdefs.Newf(errdefs.NotFound, errdefs.ResImage, id, "The image id '[%s]' does not exist", id)
 	}
-	return s.cat.ImageFor(ctx, account, id)
+	return im, nil
 }
 
 // bootImage looks up the image in was launched from, also when its owner
 // has deregistered it since; false when it cannot be found.
 func (s *Service) bootImage(in *Instance) (catalog.Image, bool) {
-	if in.API() == OriginECS {
+	switch in.API() {
+	case OriginECS:
 		return s.cat.ECSImage(in.ImageID)
+	case OriginSageMaker:
+		return s.cat.SageMakerImage(in.ImageID)
 	}
 	im, err := s.cat.BootImage(s.ctx, in.AccountID, in.ImageID)
 	if err != nil {
@@ -150,11 +189,26 @@ func (s *Service) bootImage(in *Instance) (catalog.Image, bool) {
 
 // typeFor looks an instance type up in origin's catalog.
 func (s *Service) typeFor(origin, name string) (catalog.InstanceType, bool) {
-	if origin == OriginECS {
+	switch origin {
+	case OriginECS:
 		t, ok := s.cat.ECSInstanceType(name)
 		return t.InstanceType, ok
+	case OriginSageMaker:
+		return s.cat.SageMakerInstanceType(name)
 	}
 	return s.cat.InstanceType(name)
+}
+
+// reachable reports whether a call in scope may see in. A scoped call
+// (scope names an origin: Service.Scope) sees that origin's instances only.
+// An unscoped call (scope "": the Service's own methods, which the EC2 and
+// ECS frontends call and tell their instances apart by id shape) sees every
+// instance but those of managed origins.
+func reachable(in *Instance, scope string) bool {
+	if scope == "" {
+		return !policyFor(in.API()).managed
+	}
+	return in.API() == scope
 }
 
 // stopNeedsConfirm reports whether a stop of in must be confirmed (ECS's I1

@@ -75,9 +75,15 @@ func (s *Service) expired(in *Instance, now time.Time) bool {
 	return in.State == Terminated && now.Sub(in.TerminatedAt) >= s.cfg.TerminatedRetention || hidden(in)
 }
 
-// Get returns one instance of the account, or NotFound.
+// Get returns one instance of the account, or NotFound; it is unscoped
+// (see reachable): an instance of a managed origin is found through
+// Service.Scope only.
 func (s *Service) Get(ctx context.Context, account, id string) (*Instance, error) {
-	in := s.lookup(account, id)
+	return s.getIn("", account, id)
+}
+
+func (s *Service) getIn(scope, account, id string) (*Instance, error) {
+	in := s.lookup(scope, account, id)
 	if in == nil {
 		return nil, notFound([]string{id})
 	}

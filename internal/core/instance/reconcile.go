@@ -2,6 +2,7 @@ package instance
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"strato/internal/driver"
@@ -114,6 +115,11 @@ func (s *Service) spec(in *Instance) driver.Spec {
 		sp.Volumes = append(sp.Volumes, driver.Volume{ID: v.ID, Root: v.DeviceName == in.RootDeviceName,
 			SizeGiB: v.SizeGiB, Scratch: v.Scratch, DeleteOnTermination: v.DeleteOnTermination, MountPath: v.DeviceName})
 	}
+	// guest.go: the extra environment (validated outside the STRATO_
+	// names above), the guest's files and the API endpoint it may call.
+	maps.Copy(sp.Env, in.Env)
+	sp.Files = cloneFiles(in.Files)
+	sp.APIEndpoint = s.guestAPIEndpoint(in)
 	return sp
 }
 

@@ -28,7 +28,7 @@ func (s *Service) Run(ctx context.Context, account string, req RunRequest) (*Res
 	}
 	hash := requestHash(req)
 	if req.ClientToken != "" {
-		if res, err := s.byClientToken(account, req.ClientToken, hash); res != nil || err != nil {
+		if res, err := s.byClientToken(account, req.Origin, req.ClientToken, hash); res != nil || err != nil {
 			return res, err
 		}
 	}
@@ -130,6 +130,10 @@ func (s *Service) validateRun(ctx context.Context, account string, req *RunReque
 		return zero, zt, err
 	}
 	if req.InstanceType == "" {
+		if policyFor(req.Origin).typeRequired {
+			return zero, zt, errdefs.New(errdefs.InvalidArgument, errdefs.ResMissing, "InstanceType",
+				"The request must contain the parameter InstanceType")
+		}
 		req.InstanceType = "m1.small"
 	}
 	typ, ok := s.typeFor(req.Origin, req.InstanceType)
@@ -196,14 +200,17 @@ func (s *Service) validateRun(ctx context.Context, account string, req *RunReque
 	if err := validateTags(req.VolumeTags); err != nil {
 		return zero, zt, err
 	}
+	if err := validateGuest(req); err != nil { // guest.go
+		return zero, zt, err
+	}
 	return img, typ, nil
 }
 
 // byClientToken returns the earlier reservation of an idempotent request.
-func (s *Service) byClientToken(account, token, hash string) (*Reservation, error) {
+func (s *Service) byClientToken(account, origin, token, hash string) (*Reservation, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := s.tokens[tokenKey(account, token)]
+	ids := s.tokens[tokenKey(account, origin, token)]
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -262,15 +269,20 @@ func (s *Service) newInstance(account, resID string, idx int, req RunRequest, im
 		ClientToken: req.ClientToken, RequestHash: hash,
 		Tags: append([]Tag(nil), req.Tags...), Driver: s.drv.Name(),
 		Origin: req.Origin, Labels: maps.Clone(req.Labels),
+		Env: maps.Clone(req.Env), Files: cloneFiles(req.Files), APIEndpoint: req.APIEndpoint,
 	}
 	volPrefix := "vol"
 	if req.Origin == OriginECS {
 		volPrefix = "d" // ECS disk ids
 	}
+	// A root wiped at every stop (RootScratch) is a scratch volume, as an
+	// instance-store root is, on an EBS-backed image.
+	ebs := img.RootDeviceType == "ebs"
+	scratch := !ebs || req.RootScratch
 	root := Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: img.RootDeviceName, SizeGiB: size,
-		DeleteOnTermination: dot || img.RootDeviceType != "ebs", Scratch: img.RootDeviceType != "ebs",
+		DeleteOnTermination: dot || scratch, Scratch: scratch,
 		Tags: append([]Tag(nil), req.VolumeTags...)}
-	if !root.Scratch {
+	if ebs {
 		root.Type = cmp.Or(req.RootVolumeType, policyFor(req.Origin).defaultVolumeType)
 		root.Iops, root.Throughput = req.RootIops, req.RootThroughput
 	}
@@ -278,6 +290,11 @@ func (s *Service) newInstance(account, resID string, idx int, req RunRequest, im
 	if typ.InstanceStorageGiB > 0 {
 		in.Volumes = append(in.Volumes, Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: "ephemeral0", SizeGiB: typ.InstanceStorageGiB,
 			DeleteOnTermination: true, Scratch: true})
+	}
+	for _, v := range req.Volumes { // guest.go: at their guest paths
+		in.Volumes = append(in.Volumes, Volume{ID: newIDFor(req.Origin, volPrefix), DeviceName: v.MountPath, SizeGiB: v.SizeGiB,
+			DeleteOnTermination: v.DeleteOnTermination, Type: policyFor(req.Origin).defaultVolumeType,
+			Tags: append([]Tag(nil), req.VolumeTags...)})
 	}
 	return in
 }

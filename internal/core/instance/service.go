@@ -53,6 +53,12 @@ type Config struct {
 	// API's instances (capacity.go); 0 means unlimited.
 	CapacityVCPUs     int
 	CapacityMemoryMiB int64
+	// GuestAPIEndpoint is the address ("ip:port", usually the daemon's own
+	// API listener) that the guests of SageMaker's instances may call
+	// (driver.Spec.APIEndpoint) when their launch names none
+	// (RunRequest.APIEndpoint); empty means none. It applies at every boot,
+	// so a daemon that moves its listener takes its notebooks along.
+	GuestAPIEndpoint string
 }
 
 // Service is the instance lifecycle engine.
@@ -117,6 +123,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.MaxInstances <= 0 {
 		cfg.MaxInstances = 1000
+	}
+	if err := checkAPIEndpoint("GuestAPIEndpoint", cfg.GuestAPIEndpoint); err != nil {
+		return nil, fmt.Errorf("instance: %w", err)
 	}
 	ip, err := newIPAM(cfg.PrivateCIDR, cfg.PublicCIDR)
 	if err != nil {
@@ -195,7 +204,7 @@ func (s *Service) insertLocked(in *Instance) {
 	s.seq[in.ID] = s.nextSeq
 	s.accounts[in.AccountID] = append(s.accounts[in.AccountID], in.ID)
 	if in.ClientToken != "" {
-		k := tokenKey(in.AccountID, in.ClientToken)
+		k := tokenKey(in.AccountID, in.API(), in.ClientToken)
 		s.tokens[k] = append(s.tokens[k], in.ID)
 	}
 	if in.State != Terminated {
@@ -216,7 +225,7 @@ func (s *Service) remove(ids []string) {
 		delete(s.seq, id)
 		s.accounts[in.AccountID] = slices.DeleteFunc(s.accounts[in.AccountID], func(x string) bool { return x == id })
 		if in.ClientToken != "" {
-			k := tokenKey(in.AccountID, in.ClientToken)
+			k := tokenKey(in.AccountID, in.API(), in.ClientToken)
 			ids := s.tokens[k]
 			for i, x := range ids {
 				if x == id {
@@ -233,12 +242,13 @@ func (s *Service) remove(ids []string) {
 	}
 }
 
-// lookup returns the cached instance of account, or nil.
-func (s *Service) lookup(account, id string) *Instance {
+// lookup returns the cached instance of account that a call in scope may
+// see (reachable), or nil.
+func (s *Service) lookup(scope, account, id string) *Instance {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	in := s.byID[id]
-	if in == nil || in.AccountID != account {
+	if in == nil || in.AccountID != account || !reachable(in, scope) {
 		return nil
 	}
 	return in
@@ -323,7 +333,15 @@ func userReason(t time.Time) string {
 	return "User initiated (" + t.UTC().Format("2006-01-02 15:04:05") + " GMT)"
 }
 
-func tokenKey(account, token string) string { return account + "\x00" + token }
+// tokenKey is the key of a client token in s.tokens. The tokens of a
+// managed origin's launches are that origin's own, so an unscoped launch
+// never finds (or conflicts with) a managed instance through its token.
+func tokenKey(account, origin, token string) string {
+	if policyFor(origin).managed {
+		return account + "\x00" + origin + "\x00" + token
+	}
+	return account + "\x00" + token
+}
 
 // notFound reports missing instance ids in EC2's order, naming them all.
 func notFound(ids []string) error {

@@ -65,15 +65,18 @@ func dropTags(tags []Tag, refs []TagRef) []Tag {
 }
 
 // tagTarget finds the instance that owns a resource id (an instance or one
-// of its volumes) in the account.
+// of its volumes) in the account, among those unscoped calls reach.
 func (s *Service) tagTarget(account, id string) *Instance {
 	if strings.HasPrefix(id, "i-") {
-		return s.lookup(account, id)
+		return s.lookup("", account, id)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, iid := range s.accounts[account] {
 		in := s.byID[iid]
+		if !reachable(in, "") {
+			continue
+		}
 		for _, v := range in.Volumes {
 			if v.ID == id && !v.Scratch && in.State != Terminated {
 				return in

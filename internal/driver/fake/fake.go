@@ -12,6 +12,8 @@
 package fake
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -216,6 +218,40 @@ func (d *Driver) VolumeExists(volumeID string) bool {
 	d.h.mu.Lock()
 	defer d.h.mu.Unlock()
 	return d.h.volumes[volumeID]
+}
+
+// Spec returns the spec of the last Create of instance id — what the core
+// asked the driver to run at its latest boot — and whether the host knows
+// the instance (Destroy forgets it). The copy is the caller's.
+func (d *Driver) Spec(id string) (driver.Spec, bool) {
+	d.h.mu.Lock()
+	defer d.h.mu.Unlock()
+	g := d.h.guests[id]
+	if g == nil {
+		return driver.Spec{}, false
+	}
+	return cloneSpec(g.spec), true
+}
+
+// cloneSpec deep-copies a spec.
+func cloneSpec(s driver.Spec) driver.Spec {
+	c := s
+	c.UserData = slices.Clone(s.UserData)
+	c.Env = maps.Clone(s.Env)
+	c.Volumes = slices.Clone(s.Volumes)
+	if s.Identity != nil {
+		id := *s.Identity
+		id.SecurityGroups = slices.Clone(s.Identity.SecurityGroups)
+		c.Identity = &id
+	}
+	if s.Files != nil {
+		c.Files = make([]driver.File, len(s.Files))
+		for i, f := range s.Files {
+			c.Files[i] = f
+			c.Files[i].Data = slices.Clone(f.Data)
+		}
+	}
+	return c
 }
 
 // SetConsole replaces the console output of instance id (known or not yet).

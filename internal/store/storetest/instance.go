@@ -80,6 +80,10 @@ func FullInstance(id string) *instance.Instance {
 		OperationLocks: []instance.Lock{{Reason: instance.LockSecurity}},
 		StoppedMode:    instance.StoppedModeKeepCharging,
 		Labels:         map[string]string{"InstanceName": "web-1", "Description": "prød"},
+		Env:            map[string]string{"NOTEBOOK_NAME": "nb-1", "EMPTY": ""},
+		Files: []driver.File{{Path: "/opt/ml/metadata/resource-metadata.json", Mode: 0o444, Data: []byte("{\"a\":1}\n\x00\xff")},
+			{Path: "/opt/empty"}},
+		APIEndpoint: "127.0.0.1:8773",
 	}
 }
 

@@ -1,0 +1,170 @@
+// Package notebookproxy serves notebook instances' Jupyter servers to
+// browsers and clients holding a presigned URL, as SageMaker's
+// CreatePresignedNotebookInstanceUrl does: the URL's token opens a session
+// (a cookie scoped to the notebook's path, expiring with the token), and
+// every request under the notebook's path is proxied to its server, with
+// the server's own token added on the way, so the server is reachable only
+// through Strato.
+package notebookproxy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"strato/internal/core/notebook"
+)
+
+// Prefix is where notebooks are served: PREFIX<token> opens a session,
+// PREFIX<account>/<name>/… is a notebook's server.
+const Prefix = "/strato/notebooks/"
+
+// Sessions checks presigned tokens.
+type Sessions interface {
+	// OpenSession returns the notebook a token was issued for, the URL of
+	// its server (the server's own token as the URL's password), and when
+	// the session ends. It fails unless the notebook is InService and the
+	// token is valid and unexpired.
+	OpenSession(ctx context.Context, token string) (nb *notebook.Notebook, serverURL string, expires time.Time, err error)
+}
+
+// Handler is the proxy.
+type Handler struct {
+	sessions Sessions
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New returns the proxy.
+func New(s Sessions, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{sessions: s, log: log, now: time.Now}
+}
+
+// Match claims requests under Prefix.
+func Match(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Prefix) }
+
+// BasePath is where the notebook's server is served (its base URL).
+func BasePath(account, name string) string {
+	return Prefix + account + "/" + notebook.NameKey(name) + "/"
+}
+
+// cookieName is per notebook path, so sessions of several notebooks coexist.
+func cookieName(base string) string {
+	sum := sha256.Sum256([]byte(base))
+	return "strato-notebook-" + hex.EncodeToString(sum[:6])
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, Prefix)
+	parts := strings.SplitN(rest, "/", 3)
+	switch {
+	case len(parts) == 1 && parts[0] != "":
+		h.open(w, r, parts[0])
+	case len(parts) >= 2 && parts[0] != "" && parts[1] != "":
+		h.proxy(w, r, parts[0], parts[1])
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// open turns a presigned token into a session cookie and sends the browser
+// to the notebook's tree.
+func (h *Handler) open(w http.ResponseWriter, r *http.Request, token string) {
+	if q := r.URL.Query().Get("authToken"); q != "" {
+		token = q
+	}
+	nb, _, expires, err := h.sessions.OpenSession(r.Context(), token)
+	if err != nil {
+		h.deny(w, r, err)
+		return
+	}
+	base := BasePath(nb.AccountID, nb.Name)
+	http.SetCookie(w, &http.Cookie{Name: cookieName(base), Value: token, Path: base, Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, base+"tree", http.StatusFound)
+}
+
+// proxy forwards a request of a session to the notebook's server.
+func (h *Handler) proxy(w http.ResponseWriter, r *http.Request, account, nameKey string) {
+	base := Prefix + account + "/" + nameKey + "/"
+	c, err := r.Cookie(cookieName(base))
+	if err != nil {
+		http.Error(w, "no session for this notebook instance: open its presigned URL first", http.StatusForbidden)
+		return
+	}
+	nb, server, _, err := h.sessions.OpenSession(r.Context(), c.Value)
+	if err != nil {
+		h.deny(w, r, err)
+		return
+	}
+	if nb.AccountID != account || notebook.NameKey(nb.Name) != nameKey {
+		http.Error(w, "this session is for another notebook instance", http.StatusForbidden)
+		return
+	}
+	target, err := url.Parse(server)
+	if err != nil {
+		http.Error(w, "the notebook instance's server is unavailable", http.StatusBadGateway)
+		return
+	}
+	serverToken, _ := target.User.Password()
+	target.User = nil
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.URL.Path = pr.In.URL.Path // the server runs under the same base URL
+			pr.Out.URL.RawPath = pr.In.URL.RawPath
+			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Del("Cookie") // the session is Strato's, not the server's
+			if serverToken != "" {
+				pr.Out.Header.Set("Authorization", "token "+serverToken)
+			}
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			h.log.Warn("notebook proxy", "notebook", nb.Name, "err", err)
+			http.Error(w, "the notebook instance's server did not answer", http.StatusBadGateway)
+		},
+	}
+	rp.ServeHTTP(w, r)
+}
+
+// deny answers a refused session.
+func (h *Handler) deny(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.Info("notebook session refused", "path", r.URL.Path, "err", err)
+	http.Error(w, "the presigned URL is invalid or has expired", http.StatusForbidden)
+}
+
+// Probe reports whether the notebook server at serverURL (its token as the
+// URL's password) answers under base: its API's status is 200.
+func Probe(ctx context.Context, serverURL, base string) error {
+	target, err := url.Parse(serverURL)
+	if err != nil {
+		return err
+	}
+	token, _ := target.User.Password()
+	target.User = nil
+	target.Path = base + "api/status"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "token "+token)
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("notebook server answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+// Package notebookrt runs notebook instances' workloads on the instance
+// engine: each notebook is an instance of the sagemaker origin running a
+// real Jupyter server (Debian's, on the host image) with the ML storage
+// volume at /home/ec2-user/SageMaker, everything else fresh at each start.
+// It implements notebook.Runtime.
+package notebookrt
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Guest paths and ports, as on SageMaker.
+const (
+	HomeDir          = "/home/ec2-user"
+	VolumePath       = "/home/ec2-user/SageMaker"
+	MetadataFile     = "/opt/ml/metadata/resource-metadata.json"
+	JupyterPort      = 8888
+	jupyterBin       = "/usr/bin/jupyter-notebook" // Debian's, whatever python comes first on PATH
+	failureMarker    = "STRATO-NOTEBOOK-FAILED: "
+	readyMarker      = "STRATO-NOTEBOOK-SERVING"
+	defaultHookLimit = 300 // seconds: SageMaker's 5 minutes
+)
+
+// BootScript is the user data of a notebook's instance for one boot: it
+// runs the lifecycle configuration's OnCreate script (first boot only) and
+// OnStart script as root, each bounded by limitSeconds, then serves Jupyter
+// on JupyterPort under baseURL with token. A script that fails or runs out
+// of time leaves the failure reason on the console after failureMarker and
+// powers the instance off, which the runtime reports as a failed boot.
+type BootScript struct {
+	NotebookARN        string
+	LifecycleConfigARN string // "" when there is none
+	OnCreate, OnStart  string // base64 contents, "" for none
+	First              bool
+	Token              string
+	BaseURL            string // e.g. /strato/notebooks/ACCOUNT/NAME/
+	LimitSeconds       int    // 0 = 300
+	// Home, Volume and Jupyter default to HomeDir, VolumePath and Debian's
+	// jupyter-notebook (tests point them elsewhere).
+	Home, Volume, Jupyter string
+}
+
+// Render returns the script. Hook contents are checked base64 by the
+// service; one that does not decode is reported as a failed hook.
+func (b BootScript) Render() string {
+	limit := b.LimitSeconds
+	if limit <= 0 {
+		limit = defaultHookLimit
+	}
+	home, volume, jupyter := or(b.Home, HomeDir), or(b.Volume, VolumePath), or(b.Jupyter, jupyterBin)
+	var s strings.Builder
+	s.WriteString("#!/bin/bash\n# Strato notebook instance " + b.NotebookARN + "\n")
+	s.WriteString("export HOME=" + shQuote(home) + "\n")
+	s.WriteString("mkdir -p " + shQuote(volume) + "\ncd \"$HOME\"\n")
+	s.WriteString(fmt.Sprintf("fail() { echo %q\"$1\"; sync; poweroff 1; exit 1; }\n", failureMarker))
+	hook := func(name, content string) {
+		if content == "" {
+			return
+		}
+		script, err := base64.StdEncoding.DecodeString(content)
+		if err != nil {
+			s.WriteString(fmt.Sprintf("fail %s\n", shQuote(b.hookFailed(name, "its content is not base64"))))
+			return
+		}
+		path := "\"$HOME\"/." + name + "-lifecycle.sh"
+		s.WriteString(fmt.Sprintf("base64 -d > %s <<'STRATO_EOF'\n%s\nSTRATO_EOF\n", path, base64.StdEncoding.EncodeToString(script)))
+		s.WriteString(fmt.Sprintf("chmod 700 %s\n", path))
+		s.WriteString(fmt.Sprintf("timeout %d /bin/bash %s 2>&1 | sed -u 's/^/[%s] /'\nrc=${PIPESTATUS[0]}\n", limit, path, name))
+		s.WriteString(fmt.Sprintf("if [ \"$rc\" = 124 ]; then fail %s; fi\n", shQuote(b.hookTimedOut())))
+		s.WriteString(fmt.Sprintf("if [ \"$rc\" != 0 ]; then fail %s\"$rc\"%s; fi\n",
+			shQuote(b.hookFailed(name, "exit status ")), shQuote(". Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.")))
+	}
+	if b.First {
+		hook("OnCreate", b.OnCreate)
+	}
+	hook("OnStart", b.OnStart)
+	s.WriteString("echo " + readyMarker + "\n")
+	s.WriteString(fmt.Sprintf("exec %s --no-browser --allow-root --ip=0.0.0.0 --port=%d --notebook-dir=%s "+
+		"--NotebookApp.token=%s --NotebookApp.base_url=%s --NotebookApp.allow_origin='*' "+
+		"--NotebookApp.disable_check_xsrf=True\n",
+		jupyter, JupyterPort, shQuote(volume), shQuote(b.Token), shQuote(b.BaseURL)))
+	return s.String()
+}
+
+// hookTimedOut is SageMaker's FailureReason for a script past its limit.
+func (b BootScript) hookTimedOut() string {
+	return fmt.Sprintf("Notebook Instance Lifecycle Config '%s' for Notebook Instance '%s' took longer than 5 minutes. "+
+		"Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.",
+		b.LifecycleConfigARN, b.NotebookARN)
+}
+
+// hookFailed is the FailureReason for a script that failed (SageMaker's
+// wording for this case could not be confirmed; it follows the timeout's).
+func (b BootScript) hookFailed(name, what string) string {
+	return fmt.Sprintf("Notebook Instance Lifecycle Config '%s' for Notebook Instance '%s' failed: %s script %s",
+		b.LifecycleConfigARN, b.NotebookARN, name, what)
+}
+
+// FailureReason finds the failure a boot left on the console, "" if none.
+func FailureReason(console string) string {
+	i := strings.LastIndex(console, failureMarker)
+	if i < 0 {
+		return ""
+	}
+	line := console[i+len(failureMarker):]
+	if j := strings.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	return strings.TrimSpace(line)
+}
+
+// ResourceMetadata is /opt/ml/metadata/resource-metadata.json, as the
+// well-known idle auto-stop script reads it (ResourceArn, ResourceName).
+func ResourceMetadata(arn, name string) []byte {
+	b, _ := json.Marshal(struct {
+		ResourceArn  string `json:"ResourceArn"`
+		ResourceName string `json:"ResourceName"`
+	}{arn, name})
+	return b
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// shQuote quotes s for a POSIX shell.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

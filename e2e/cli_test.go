@@ -18,12 +18,43 @@ import (
 // user who typed `eval "$(strato env)"` would.
 func TestCLIWalkthrough(t *testing.T) {
 	t.Parallel()
+	s := StartServer(t, Options{})
+	out := runWalkthrough(t, s, "walkthrough.sh")
+	for _, want := range []string{"files: saved at stop", "walkthrough: OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("walkthrough output lacks %q", want)
+		}
+	}
+
+	// What the CLI did is what the SDK sees.
+	id := regexp.MustCompile(`\bi-[0-9a-f]{8,17}\b`).FindString(out)
+	if id == "" {
+		t.Fatal("no instance id in the walkthrough's output")
+	}
+	checkState(t, "the walkthrough's instance", ptr(stateOf(t, s.Client(t), id)), types.InstanceStateNameTerminated, codeTerminated)
+}
+
+// TestCLINotebookWalkthrough runs the README's SageMaker walkthrough
+// (scripts/notebook-walkthrough.sh) with the `aws` command line.
+func TestCLINotebookWalkthrough(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t, Options{})
+	out := runWalkthrough(t, s, "notebook-walkthrough.sh")
+	for _, want := range []string{"first boot:\nstarted", "second boot:\nstarted", "notebook walkthrough: OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("notebook walkthrough output lacks %q", want)
+		}
+	}
+}
+
+// runWalkthrough runs scripts/NAME in the environment `strato env` prints,
+// as a user who typed `eval "$(strato env)"` would, and returns its output.
+func runWalkthrough(t *testing.T, s *Server, name string) string {
+	t.Helper()
 	awsPath, err := exec.LookPath("aws")
 	if err != nil {
 		t.Fatalf("the aws command line is not on PATH (%v); scripts/setup installs it (apt-get install awscli)", err)
 	}
-	s := StartServer(t, Options{})
-
 	env := []string{}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
@@ -45,10 +76,9 @@ func TestCLIWalkthrough(t *testing.T) {
 		"AWS_CONFIG_FILE="+filepath.Join(home, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
 	)
-
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	script := filepath.Join(repoRoot, "scripts", "walkthrough.sh")
+	script := filepath.Join(repoRoot, "scripts", name)
 	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Env = env
 	cmd.Dir = t.TempDir()
@@ -56,18 +86,7 @@ func TestCLIWalkthrough(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s (aws at %s) took %v:\n%s", script, awsPath, time.Since(started).Round(time.Second), out)
 	if err != nil {
-		t.Fatalf("walkthrough failed: %v", err)
+		t.Fatalf("%s failed: %v", name, err)
 	}
-	for _, want := range []string{"files: saved at stop", "walkthrough: OK"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("walkthrough output lacks %q", want)
-		}
-	}
-
-	// What the CLI did is what the SDK sees.
-	id := regexp.MustCompile(`\bi-[0-9a-f]{8,17}\b`).FindString(string(out))
-	if id == "" {
-		t.Fatal("no instance id in the walkthrough's output")
-	}
-	checkState(t, "the walkthrough's instance", ptr(stateOf(t, s.Client(t), id)), types.InstanceStateNameTerminated, codeTerminated)
+	return string(out)
 }

@@ -22,6 +22,8 @@ import (
 	"strato/internal/api/adminapi"
 	"strato/internal/api/ec2api"
 	"strato/internal/api/ecsapi"
+	"strato/internal/api/notebookproxy"
+	"strato/internal/api/sagemakerapi"
 	"strato/internal/clock"
 	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
@@ -163,6 +165,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer unlock()
 
+	// Listen first: the address goes into presigned notebook URLs and
+	// into what notebook guests call.
+	l, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	c.addr = l.Addr().String()
+
 	clk := clock.Real{}
 	st, err := sqlite.Open(ctx, filepath.Join(c.dataDir, "strato.db"), sqlite.WithClock(clk))
 	if err != nil {
@@ -197,6 +208,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		StopTimeout: c.stopTimeout, TerminatedRetention: c.terminatedRetention, BootDelay: c.bootDelay,
 		PrivateCIDR: privCIDR, PublicCIDR: pubCIDR, MaxInstances: c.maxInstances,
 		CapacityVCPUs: c.capacityVCPUs, CapacityMemoryMiB: c.capacityMemoryMiB,
+		GuestAPIEndpoint: guestAPIEndpoint(c.addr),
 	})
 	if err != nil {
 		return err
@@ -205,6 +217,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer insts.Close()
+	nbs, err := newNotebooks(ctx, st, insts, ids, drv, clk, log.With("component", "notebook"), c.region, "http://"+l.Addr().String())
+	if err != nil {
+		return err
+	}
+	if err := nbs.Open(ctx); err != nil {
+		return err
+	}
+	defer nbs.Close()
 	log.Info("host capacity for instances of every API", "vcpus", c.capacityVCPUs, "memory_mib", c.capacityMemoryMiB)
 
 	reg := prometheus.NewRegistry()
@@ -219,10 +239,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	admin := adminapi.New(adminapi.Config{IAM: ids, Instances: insts, Clock: clk,
 		Logger: log.With("component", "adminapi"), Region: c.region, MaxBodyBytes: c.maxBody, Meter: meter,
 		Catalog: cat, MaxImageBytes: images.MaxArchiveBytes()})
+	sm := sagemakerapi.New(sagemakerapi.Config{Notebooks: nbs, IAM: ids, Clock: clk,
+		Logger: log.With("component", "sagemakerapi"), Region: c.region, MaxBodyBytes: c.maxBody})
+	proxy := notebookproxy.New(nbs, log.With("component", "notebookproxy"))
 	srv, err := server.New(server.Config{
 		Logger: log.With("component", "http"),
 		Frontends: []server.Frontend{
 			{Name: "admin", Match: adminapi.Match, Handler: admin},
+			{Name: "notebook", Match: notebookproxy.Match, Handler: proxy},
+			{Name: "sagemaker", Match: sagemakerapi.Match, Handler: sm},
 			{Name: "ecs", Match: ecs.Match, Handler: ecs}, // before ec2: Alibaba RPC requests also carry Action
 			{Name: "ec2", Match: isEC2, Handler: ec2},
 		},
@@ -233,10 +258,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	l, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return err
-	}
 	endpoint := "http://" + l.Addr().String()
 	// strato env reads these back, so its exports point where this server is.
 	for name, v := range map[string]string{"endpoint": endpoint, "region": c.region} {

@@ -20,11 +20,12 @@ import (
 	"time"
 
 	"strato/internal/core/notebook"
+	"strato/internal/core/notebookrt"
 )
 
 // Prefix is where notebooks are served: PREFIX<token> opens a session,
 // PREFIX<account>/<name>/… is a notebook's server.
-const Prefix = "/strato/notebooks/"
+const Prefix = notebook.SessionPath
 
 // Sessions checks presigned tokens.
 type Sessions interface {
@@ -33,6 +34,10 @@ type Sessions interface {
 	// the session ends. It fails unless the notebook is InService and the
 	// token is valid and unexpired.
 	OpenSession(ctx context.Context, token string) (nb *notebook.Notebook, serverURL string, expires time.Time, err error)
+	// SessionToken turns a presigned URL's token (which opens sessions
+	// only for a few minutes after it is issued) into the token of the
+	// session it opens, valid as long as the session.
+	SessionToken(token string) (string, error)
 }
 
 // Handler is the proxy.
@@ -54,9 +59,7 @@ func New(s Sessions, log *slog.Logger) *Handler {
 func Match(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Prefix) }
 
 // BasePath is where the notebook's server is served (its base URL).
-func BasePath(account, name string) string {
-	return Prefix + account + "/" + notebook.NameKey(name) + "/"
-}
+func BasePath(account, name string) string { return notebookrt.BasePath(account, name) }
 
 // cookieName is per notebook path, so sessions of several notebooks coexist.
 func cookieName(base string) string {
@@ -88,8 +91,13 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request, token string) {
 		h.deny(w, r, err)
 		return
 	}
+	session, err := h.sessions.SessionToken(token)
+	if err != nil {
+		h.deny(w, r, err)
+		return
+	}
 	base := BasePath(nb.AccountID, nb.Name)
-	http.SetCookie(w, &http.Cookie{Name: cookieName(base), Value: token, Path: base, Expires: expires,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(base), Value: session, Path: base, Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, base+"tree", http.StatusFound)
 }

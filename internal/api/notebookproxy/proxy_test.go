@@ -20,6 +20,14 @@ type fakeSessions struct {
 	server string
 }
 
+// SessionToken keeps the token: the fake's tokens never expire.
+func (f *fakeSessions) SessionToken(token string) (string, error) {
+	if _, ok := f.tokens[token]; !ok {
+		return "", errors.New("bad token")
+	}
+	return token, nil
+}
+
 func (f *fakeSessions) OpenSession(ctx context.Context, token string) (*notebook.Notebook, string, time.Time, error) {
 	nb, ok := f.tokens[token]
 	if !ok {

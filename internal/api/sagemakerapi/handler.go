@@ -90,7 +90,8 @@ type Core interface {
 	DeleteLifecycleConfig(ctx context.Context, account, name string) error
 
 	// AddTags adds or overwrites tags of the resource resourceARN names and
-	// returns the tags added.
+	// returns all of its tags afterwards ("A list of tags associated with
+	// the SageMaker resource", as the API reference says of the answer).
 	AddTags(ctx context.Context, account, resourceARN string, tags []notebook.Tag) ([]notebook.Tag, error)
 	// DeleteTags removes the tags with the given keys.
 	DeleteTags(ctx context.Context, account, resourceARN string, keys []string) error

@@ -20,6 +20,11 @@ const (
 // Resources lists the resources above, for tests that every frontend maps them.
 var Resources = []errdefs.Resource{ResNotebook, ResLifecycleConfig, ResTaggedResource}
 
+// ResSession is a presigned notebook URL or session token that
+// OpenSession refuses. Only the notebook proxy sees it, never a frontend, so
+// it is not in Resources.
+const ResSession errdefs.Resource = "notebook-session"
+
 // The constructors below return errors with SageMaker's wording in Public
 // and the resource's ARN (or name) in ID, so that the service and every
 // frontend agree on them.
@@ -66,4 +71,32 @@ func LifecycleConfigExists(arn string) *errdefs.Error {
 // names nothing the caller has.
 func TaggedResourceNotFound(arn string) *errdefs.Error {
 	return errdefs.New(errdefs.NotFound, ResTaggedResource, arn, "Resource does not exist")
+}
+
+// LifecycleConfigMissing is the answer to creating or updating a notebook
+// instance with a lifecycle configuration (ARN arn) the caller does not
+// have. SageMaker answers ValidationException; its exact wording is not
+// documented, so this follows LifecycleConfigNotFound's.
+func LifecycleConfigMissing(arn string) *errdefs.Error {
+	return errdefs.Newf(errdefs.NotFound, ResLifecycleConfig, arn,
+		"Notebook Instance Lifecycle Config '%s' does not exist.", arn)
+}
+
+// VolumeShrink is the answer to an update that would make the ML storage
+// volume smaller: SageMaker lets a volume grow only (the API reference of
+// UpdateNotebookInstance's VolumeSizeInGB).
+func VolumeShrink(arn string, from, to int) *errdefs.Error {
+	return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, arn,
+		"Cannot decrease the volume size of Notebook Instance (%s) from %d GB to %d GB: the ML storage volume can only grow.", arn, from, to)
+}
+
+// InvalidPageToken is the answer to a NextToken this service did not issue
+// for the same query.
+func InvalidPageToken() *errdefs.Error {
+	return errdefs.New(errdefs.InvalidArgument, errdefs.ResPageToken, "", "Invalid pagination token.")
+}
+
+// invalid is a ValidationException about a request member.
+func invalid(id, format string, args ...any) *errdefs.Error {
+	return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, id, format, args...)
 }

@@ -1,15 +1,24 @@
-// Package notebook holds the types of Strato's notebook instances — managed
-// Jupyter servers with a persistent ML storage volume, as Amazon SageMaker
-// defines them (seed 000) — and of their lifecycle configurations: the
-// records, the request and query structs a frontend hands the service, the
-// ARN helpers, and pure validation helpers and error constructors the
-// service reuses.
+// Package notebook is Strato's notebook instance service — managed Jupyter
+// servers with a persistent ML storage volume, as Amazon SageMaker defines
+// them (seed 000) — and the types it shares with its frontends: the records,
+// the request and query structs a frontend hands the service, the ARN
+// helpers, validation helpers and error constructors with SageMaker's
+// wording.
 //
-// The service itself (states driven by the reconcile loop over the sandbox
-// driver, the ML storage volume, lifecycle scripts, the presigned-URL proxy,
-// metering events) comes next; this package has no behaviour beyond types,
-// ARNs and validation. A frontend (internal/api/sagemakerapi) declares the
-// methods it needs of that service in terms of these types.
+// The Service (service.go) implements what internal/api/sagemakerapi needs
+// of it. It keeps notebooks and lifecycle configurations in a Store and runs
+// their workloads through a Runtime, both declared here and injected by
+// cmd/strato. Lifecycle calls return at once with the transitional status
+// (Pending, Stopping, Updating, Deleting); a per-notebook reconcile worker
+// finishes the work against the Runtime and records the outcome, one store
+// write per status change (reconcile.go). transitions.go is the only place
+// that says which status may follow which.
+//
+// Metering: a notebook is not metered here. Its workload runs as an
+// instance of the instance engine, whose lifecycle events (tagged with the
+// SageMaker origin by the Runtime's implementation) meter compute while the
+// workload runs — that is, while the notebook is InService — and the ML
+// storage volume while it exists. This package emits no events of its own.
 package notebook
 
 import "time"
@@ -43,64 +52,83 @@ func (s Status) Valid() bool {
 
 // Tag is a key-value pair on a notebook instance or lifecycle configuration.
 type Tag struct {
-	Key   string
-	Value string
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
-// Notebook is a notebook instance as the service reports it.
+// Notebook is a notebook instance as the service reports it and the Store
+// keeps it. Records are keyed by (AccountID, NameKey(Name)).
 type Notebook struct {
-	Name      string
-	ARN       string
-	AccountID string
-	Status    Status
+	Name      string `json:"name"`
+	ARN       string `json:"arn"`
+	AccountID string `json:"accountId"`
+	Status    Status `json:"status"`
 	// FailureReason says why the notebook is Failed ("" otherwise).
-	FailureReason string
+	FailureReason string `json:"failureReason,omitempty"`
 	// URL is where the notebook's Jupyter server is reached (host and path,
 	// no scheme, as SageMaker reports it).
-	URL            string
-	InstanceType   string
-	IPAddressType  string
-	SubnetID       string
-	SecurityGroups []string
-	RoleARN        string
-	KMSKeyID       string
+	URL            string   `json:"url,omitempty"`
+	InstanceType   string   `json:"instanceType"`
+	IPAddressType  string   `json:"ipAddressType,omitempty"`
+	SubnetID       string   `json:"subnetId,omitempty"`
+	SecurityGroups []string `json:"securityGroups,omitempty"`
+	RoleARN        string   `json:"roleArn"`
+	KMSKeyID       string   `json:"kmsKeyId,omitempty"`
 	// NetworkInterfaceID is the notebook's network interface, when it has one.
-	NetworkInterfaceID   string
-	CreationTime         time.Time
-	LastModifiedTime     time.Time
-	LifecycleConfigName  string
-	DirectInternetAccess string
+	NetworkInterfaceID   string    `json:"networkInterfaceId,omitempty"`
+	CreationTime         time.Time `json:"creationTime"`
+	LastModifiedTime     time.Time `json:"lastModifiedTime"`
+	LifecycleConfigName  string    `json:"lifecycleConfigName,omitempty"`
+	DirectInternetAccess string    `json:"directInternetAccess,omitempty"`
 	// VolumeSizeInGB is the size of the ML storage volume.
-	VolumeSizeInGB             int
-	AcceleratorTypes           []string
-	DefaultCodeRepository      string
-	AdditionalCodeRepositories []string
-	RootAccess                 string
-	PlatformIdentifier         string
+	VolumeSizeInGB             int      `json:"volumeSizeInGB"`
+	AcceleratorTypes           []string `json:"acceleratorTypes,omitempty"`
+	DefaultCodeRepository      string   `json:"defaultCodeRepository,omitempty"`
+	AdditionalCodeRepositories []string `json:"additionalCodeRepositories,omitempty"`
+	RootAccess                 string   `json:"rootAccess,omitempty"`
+	PlatformIdentifier         string   `json:"platformIdentifier,omitempty"`
 	// MinimumIMDSVersion is InstanceMetadataServiceConfiguration's
 	// MinimumInstanceMetadataServiceVersion ("1" or "2"; "" = not set).
-	MinimumIMDSVersion string
-	Tags               []Tag
+	MinimumIMDSVersion string `json:"minimumImdsVersion,omitempty"`
+	Tags               []Tag  `json:"tags,omitempty"`
+
+	// The fields below are the service's bookkeeping; frontends ignore them.
+
+	// Version is the record's version for the Store's optimistic
+	// concurrency control: an update must carry the stored version.
+	Version int64 `json:"version"`
+	// Issued is the status whose Runtime call (Boot for Pending, Halt for
+	// Stopping, Remove for Deleting) has been made and returned, so that
+	// the reconcile loop only reads progress with Check; "" until then.
+	// Every status change clears it.
+	Issued Status `json:"issued,omitempty"`
+	// Launched reports that the workload has been booted once: later
+	// boots do not run the OnCreate script.
+	Launched bool `json:"launched,omitempty"`
 }
 
 // Hook is one lifecycle script: base64-encoded shell script content, as
-// received (the service decodes it when it runs it).
+// received (the Runtime decodes it when it runs it).
 type Hook struct {
-	Content string
+	Content string `json:"content"`
 }
 
 // LifecycleConfig is a notebook instance lifecycle configuration: an OnCreate
 // script run once when a notebook is created and an OnStart script run at
-// every start (each a list of at most one Hook).
+// every start (each a list of at most one Hook). Records are keyed by
+// (AccountID, NameKey(Name)).
 type LifecycleConfig struct {
-	Name             string
-	ARN              string
-	AccountID        string
-	OnCreate         []Hook
-	OnStart          []Hook
-	CreationTime     time.Time
-	LastModifiedTime time.Time
-	Tags             []Tag
+	Name             string    `json:"name"`
+	ARN              string    `json:"arn"`
+	AccountID        string    `json:"accountId"`
+	OnCreate         []Hook    `json:"onCreate,omitempty"`
+	OnStart          []Hook    `json:"onStart,omitempty"`
+	CreationTime     time.Time `json:"creationTime"`
+	LastModifiedTime time.Time `json:"lastModifiedTime"`
+	Tags             []Tag     `json:"tags,omitempty"`
+	// Version is the record's version for the Store's optimistic
+	// concurrency control.
+	Version int64 `json:"version"`
 }
 
 // CreateRequest asks for a new notebook instance. Empty optional fields take

@@ -1,7 +1,7 @@
-// Package memstore is an in-memory instance.Store, iam.Store and
-// catalog.ImageStore, for tests of the core and for throwaway daemons:
-// nothing survives the process. It passes internal/store/storetest like
-// every other store.
+// Package memstore is an in-memory instance.Store, iam.Store,
+// catalog.ImageStore and notebook.Store, for tests of the core and for
+// throwaway daemons: nothing survives the process. It passes
+// internal/store/storetest like every other store.
 package memstore
 
 import (
@@ -41,6 +41,7 @@ type Store struct {
 	settings  map[string]string
 	volumes   map[string]*instance.DetachedVolume // by id (volumes.go)
 	images    imageTable                          // imported images (images.go)
+	notebooks notebookTable                       // notebooks, lifecycle configurations (notebooks.go)
 }
 
 type storedInst struct {

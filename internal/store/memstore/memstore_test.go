@@ -6,6 +6,7 @@ import (
 	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
+	"strato/internal/core/notebook"
 	"strato/internal/store/storetest"
 )
 
@@ -19,4 +20,8 @@ func TestIAMStore(t *testing.T) {
 
 func TestImageStore(t *testing.T) {
 	storetest.RunImageStore(t, func(t *testing.T) catalog.ImageStore { return New() })
+}
+
+func TestNotebookStore(t *testing.T) {
+	storetest.RunNotebookStore(t, func(t *testing.T) notebook.Store { return New() })
 }

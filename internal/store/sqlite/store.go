@@ -1,7 +1,8 @@
 // Package sqlite is Strato's embedded store: one SQLite database file (pure Go
 // driver modernc.org/sqlite) that persists instances, their lifecycle log,
-// accounts, access keys, settings and imported images. It implements
-// instance.Store, iam.Store and catalog.ImageStore and passes
+// accounts, access keys, settings, imported images, and notebook instances
+// with their lifecycle configurations. It implements instance.Store,
+// iam.Store, catalog.ImageStore and notebook.Store and passes
 // internal/store/storetest.
 //
 // The database runs in WAL mode. Writes go through a pool of exactly one

@@ -18,6 +18,7 @@ import (
 	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
+	"strato/internal/core/notebook"
 	"strato/internal/errdefs"
 	"strato/internal/store/storetest"
 )
@@ -56,6 +57,10 @@ func TestIAMStore(t *testing.T) {
 
 func TestImageStore(t *testing.T) {
 	storetest.RunImageStore(t, func(t *testing.T) catalog.ImageStore { return openTest(t) })
+}
+
+func TestNotebookStore(t *testing.T) {
+	storetest.RunNotebookStore(t, func(t *testing.T) notebook.Store { return openTest(t) })
 }
 
 func TestFileModes(t *testing.T) {
@@ -258,7 +263,7 @@ func TestMigrations(t *testing.T) {
 	want := []string{
 		"access_keys", "access_keys_account_id", "accounts", "events", "events_instance_id",
 		"images", "images_owner_id", "images_owner_name",
-		"instances", "instances_account_id", "schema_migrations", "settings",
+		"instances", "instances_account_id", "notebook_lifecycle_configs", "notebooks", "schema_migrations", "settings",
 		"volumes", "volumes_account_id",
 	}
 	if diff := cmp.Diff(tables, want); diff != "" {

@@ -1,0 +1,56 @@
+package notebook
+
+import "sync"
+
+// ref names a record: an account and a name key. kind separates notebooks
+// from lifecycle configurations, which may share names.
+type ref struct {
+	kind    byte // refNotebook or refConfig
+	account string
+	name    string // NameKey of the name
+}
+
+const (
+	refNotebook byte = 'n'
+	refConfig   byte = 'c'
+)
+
+func notebookRef(account, name string) ref { return ref{refNotebook, account, NameKey(name)} }
+func configRef(account, name string) ref   { return ref{refConfig, account, NameKey(name)} }
+
+// keyedMutex is a set of mutexes addressed by ref, created on demand and
+// dropped when nobody holds or waits for them: the operation locks.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[ref]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// Lock locks key and returns the function that unlocks it.
+func (k *keyedMutex) Lock(key ref) (unlock func()) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[ref]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+		e.mu.Unlock()
+	}
+}

@@ -1,0 +1,257 @@
+package notebookrt
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"strato/internal/core/catalog"
+	"strato/internal/core/instance"
+	"strato/internal/core/notebook"
+	"strato/internal/driver"
+	"strato/internal/errdefs"
+)
+
+// Instances is the instance engine as a notebook runtime uses it: an
+// instance.Scope of the sagemaker origin.
+type Instances interface {
+	Run(ctx context.Context, account string, req instance.RunRequest) (*instance.Reservation, error)
+	Describe(ctx context.Context, account string, q instance.Query) ([]*instance.Instance, string, error)
+	Start(ctx context.Context, account string, ids []string, dryRun bool) ([]instance.StateChange, error)
+	Stop(ctx context.Context, account string, ids []string, req instance.StopRequest) ([]instance.StateChange, error)
+	TerminateWith(ctx context.Context, account string, ids []string, req instance.TerminateRequest) ([]instance.StateChange, error)
+	Reconfigure(ctx context.Context, account, id string, req instance.ReconfigureRequest) error
+	ConsoleOutput(ctx context.Context, account, id string) (instance.ConsoleOutput, error)
+}
+
+var _ Instances = (*instance.Scope)(nil)
+
+// Credentials gives a notebook's guest the access key it calls the API
+// with (SageMaker gives it its execution role's).
+type Credentials interface {
+	GuestKey(ctx context.Context, account string) (id, secret string, err error)
+}
+
+// Config configures a Runtime.
+type Config struct {
+	Instances Instances
+	// Probe reports whether the notebook server at serverURL (its token
+	// as the URL's password) answers under base.
+	Probe func(ctx context.Context, serverURL, base string) error
+	// Credentials, GuestAPIURL and Region give the guest what the AWS CLI
+	// and SDKs in it need to call Strato (AWS_ENDPOINT_URL and keys); with
+	// no Credentials the guest gets none.
+	Credentials Credentials
+	GuestAPIURL string
+	Region      string
+	// Key derives each notebook server's token. Required.
+	Key []byte
+	// HookLimitSeconds bounds a lifecycle script (0 = SageMaker's 5 minutes).
+	HookLimitSeconds int
+}
+
+// Runtime runs notebooks as instances.
+type Runtime struct{ cfg Config }
+
+var _ notebook.Runtime = (*Runtime)(nil)
+
+// New returns a Runtime.
+func New(cfg Config) (*Runtime, error) {
+	if cfg.Instances == nil || cfg.Probe == nil || len(cfg.Key) == 0 {
+		return nil, errors.New("notebookrt: instances, probe and key are required")
+	}
+	return &Runtime{cfg: cfg}, nil
+}
+
+// BasePath is where a notebook's server is served through the proxy, and
+// so its base URL.
+func BasePath(account, name string) string {
+	return notebook.SessionPath + account + "/" + notebook.NameKey(name) + "/"
+}
+
+// tagKey marks a notebook's instance with the notebook it serves.
+const tagKey = "strato:notebook"
+
+// incarnation names one notebook: its ARN and its creation, so that a
+// notebook deleted and created again under the name gets a new instance.
+func incarnation(nb *notebook.Notebook) string {
+	return fmt.Sprintf("%s@%d", nb.ARN, nb.CreationTime.UnixNano())
+}
+
+// token is the notebook server's own token.
+func (r *Runtime) token(nb *notebook.Notebook) string {
+	m := hmac.New(sha256.New, r.cfg.Key)
+	m.Write([]byte(incarnation(nb)))
+	return hex.EncodeToString(m.Sum(nil)[:20])
+}
+
+// find returns the notebook's instance, nil when there is none.
+func (r *Runtime) find(ctx context.Context, nb *notebook.Notebook) (*instance.Instance, error) {
+	insts, _, err := r.cfg.Instances.Describe(ctx, nb.AccountID, instance.Query{
+		Origin:  instance.OriginSageMaker,
+		Filters: []instance.Filter{{Field: instance.FieldTag, Key: tagKey, Values: []string{incarnation(nb)}}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var live *instance.Instance
+	for _, in := range insts {
+		if in.State != instance.Terminated && in.State != instance.ShuttingDown {
+			live = in
+		}
+	}
+	if live == nil && len(insts) > 0 {
+		return insts[0], nil
+	}
+	return live, nil
+}
+
+// script is the boot script of nb.
+func (r *Runtime) script(nb *notebook.Notebook, lc *notebook.LifecycleConfig, first bool) []byte {
+	b := BootScript{NotebookARN: nb.ARN, First: first, Token: r.token(nb),
+		BaseURL: BasePath(nb.AccountID, nb.Name), LimitSeconds: r.cfg.HookLimitSeconds}
+	if lc != nil {
+		b.LifecycleConfigARN = lc.ARN
+		if len(lc.OnCreate) > 0 {
+			b.OnCreate = lc.OnCreate[0].Content
+		}
+		if len(lc.OnStart) > 0 {
+			b.OnStart = lc.OnStart[0].Content
+		}
+	}
+	return []byte(b.Render())
+}
+
+// env is the guest's environment: where Strato's API is and how to sign.
+func (r *Runtime) env(ctx context.Context, nb *notebook.Notebook) (map[string]string, error) {
+	env := map[string]string{}
+	if r.cfg.Region != "" {
+		env["AWS_REGION"], env["AWS_DEFAULT_REGION"] = r.cfg.Region, r.cfg.Region
+	}
+	if r.cfg.GuestAPIURL != "" {
+		env["AWS_ENDPOINT_URL"] = r.cfg.GuestAPIURL
+	}
+	if r.cfg.Credentials != nil {
+		id, secret, err := r.cfg.Credentials.GuestKey(ctx, nb.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = id, secret
+	}
+	return env, nil
+}
+
+// Boot launches the notebook's instance (first boot) or starts it again
+// with a boot script for this boot.
+func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.LifecycleConfig, first bool) error {
+	in, err := r.find(ctx, nb)
+	if err != nil {
+		return err
+	}
+	env, err := r.env(ctx, nb)
+	if err != nil {
+		return err
+	}
+	files := []driver.File{{Path: MetadataFile, Mode: 0o444, Data: ResourceMetadata(nb.ARN, nb.Name)}}
+	userData := r.script(nb, lc, first || in == nil)
+	if in == nil || in.State == instance.Terminated || in.State == instance.ShuttingDown {
+		sum := sha256.Sum256([]byte(incarnation(nb)))
+		_, err := r.cfg.Instances.Run(ctx, nb.AccountID, instance.RunRequest{
+			Origin:       instance.OriginSageMaker,
+			ImageID:      catalog.SageMakerImageNotebook,
+			InstanceType: nb.InstanceType,
+			MinCount:     1, MaxCount: 1,
+			UserData:     userData,
+			Volumes:      []instance.VolumeRequest{{SizeGiB: nb.VolumeSizeInGB, MountPath: VolumePath, DeleteOnTermination: true}},
+			RootScratch:  true,
+			Env:          env,
+			Files:        files,
+			Tags:         []instance.Tag{{Key: tagKey, Value: incarnation(nb)}},
+			ClientToken:  "nb-" + hex.EncodeToString(sum[:16]),
+		})
+		return err
+	}
+	if in.State != instance.Stopped {
+		return nil // already booting or running: Boot is safe to repeat
+	}
+	typ := nb.InstanceType
+	if err := r.cfg.Instances.Reconfigure(ctx, nb.AccountID, in.ID, instance.ReconfigureRequest{
+		UserData:           &userData,
+		Env:                env,
+		Files:              &files,
+		InstanceType:       &typ,
+		ExtraVolumeSizeGiB: map[string]int{VolumePath: nb.VolumeSizeInGB},
+	}); err != nil {
+		return err
+	}
+	_, err = r.cfg.Instances.Start(ctx, nb.AccountID, []string{in.ID}, false)
+	return err
+}
+
+// Halt stops the notebook's instance; its ML volume stays.
+func (r *Runtime) Halt(ctx context.Context, nb *notebook.Notebook) error {
+	in, err := r.find(ctx, nb)
+	if err != nil || in == nil {
+		return err
+	}
+	switch in.State {
+	case instance.Pending, instance.Running:
+		_, err = r.cfg.Instances.Stop(ctx, nb.AccountID, []string{in.ID}, instance.StopRequest{})
+		if errdefs.KindOf(err) == errdefs.IncorrectState {
+			return nil // a guest powering off meanwhile
+		}
+		return err
+	}
+	return nil
+}
+
+// Remove terminates the notebook's instance; its ML volume goes with it.
+func (r *Runtime) Remove(ctx context.Context, nb *notebook.Notebook) error {
+	in, err := r.find(ctx, nb)
+	if err != nil || in == nil || in.State == instance.Terminated || in.State == instance.ShuttingDown {
+		return err
+	}
+	_, err = r.cfg.Instances.TerminateWith(ctx, nb.AccountID, []string{in.ID}, instance.TerminateRequest{})
+	return err
+}
+
+// Check reports the notebook's workload: booting until its server answers,
+// halted with the failure a lifecycle script left on the console, gone
+// once terminated.
+func (r *Runtime) Check(ctx context.Context, nb *notebook.Notebook) (notebook.RuntimeState, error) {
+	in, err := r.find(ctx, nb)
+	if err != nil {
+		return notebook.RuntimeState{}, err
+	}
+	if in == nil || in.State == instance.Terminated {
+		return notebook.RuntimeState{Phase: notebook.Gone}, nil
+	}
+	switch in.State {
+	case instance.Running:
+		url := fmt.Sprintf("http://:%s@%s:%d", r.token(nb), in.PrivateIP, JupyterPort)
+		if r.cfg.Probe(ctx, url, BasePath(nb.AccountID, nb.Name)) == nil {
+			return notebook.RuntimeState{Phase: notebook.Ready, URL: url}, nil
+		}
+		return notebook.RuntimeState{Phase: notebook.Booting}, nil
+	case instance.Stopped, instance.ShuttingDown:
+		st := notebook.RuntimeState{Phase: notebook.Halted}
+		if out, err := r.cfg.Instances.ConsoleOutput(ctx, nb.AccountID, in.ID); err == nil {
+			st.FailureReason = FailureReason(lastBoot(string(out.Output), in.ID))
+		}
+		return st, nil
+	default: // pending, stopping
+		return notebook.RuntimeState{Phase: notebook.Booting}, nil
+	}
+}
+
+// lastBoot is the part of a console after the last boot line of id.
+func lastBoot(console, id string) string {
+	if i := strings.LastIndex(console, " boot "+id); i >= 0 {
+		return console[i:]
+	}
+	return console
+}

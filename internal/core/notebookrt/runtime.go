@@ -165,13 +165,13 @@ func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.
 			ImageID:      catalog.SageMakerImageNotebook,
 			InstanceType: nb.InstanceType,
 			MinCount:     1, MaxCount: 1,
-			UserData:     userData,
-			Volumes:      []instance.VolumeRequest{{SizeGiB: nb.VolumeSizeInGB, MountPath: VolumePath, DeleteOnTermination: true}},
-			RootScratch:  true,
-			Env:          env,
-			Files:        files,
-			Tags:         []instance.Tag{{Key: tagKey, Value: incarnation(nb)}},
-			ClientToken:  "nb-" + hex.EncodeToString(sum[:16]),
+			UserData:    userData,
+			Volumes:     []instance.VolumeRequest{{SizeGiB: nb.VolumeSizeInGB, MountPath: VolumePath, DeleteOnTermination: true}},
+			RootScratch: true,
+			Env:         env,
+			Files:       files,
+			Tags:        []instance.Tag{{Key: tagKey, Value: incarnation(nb)}},
+			ClientToken: "nb-" + hex.EncodeToString(sum[:16]),
 		})
 		return err
 	}

@@ -156,9 +156,13 @@ func (j *jupyter) run(code string) string {
 	var printed strings.Builder
 	for {
 		var m struct {
-			Header       struct{ MsgType string `json:"msg_type"` }
-			ParentHeader struct{ MsgID string `json:"msg_id"` } `json:"parent_header"`
-			Content      struct {
+			Header struct {
+				MsgType string `json:"msg_type"`
+			}
+			ParentHeader struct {
+				MsgID string `json:"msg_id"`
+			} `json:"parent_header"`
+			Content struct {
 				Text   string
 				Status string
 				Ename  string
@@ -296,7 +300,7 @@ func TestNotebookLifecycleScripts(t *testing.T) {
 		t.Helper()
 		if _, err := sm.CreateNotebookInstanceLifecycleConfig(t.Context(), &sagemaker.CreateNotebookInstanceLifecycleConfigInput{
 			NotebookInstanceLifecycleConfigName: aws.String(cfg),
-			OnStart: []smtypes.NotebookInstanceLifecycleHook{{Content: aws.String(base64.StdEncoding.EncodeToString([]byte(onStart)))}},
+			OnStart:                             []smtypes.NotebookInstanceLifecycleHook{{Content: aws.String(base64.StdEncoding.EncodeToString([]byte(onStart)))}},
 		}); err != nil {
 			t.Fatalf("CreateNotebookInstanceLifecycleConfig: %v", err)
 		}

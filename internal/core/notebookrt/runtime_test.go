@@ -1,0 +1,192 @@
+package notebookrt
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"strato/internal/core/catalog"
+	"strato/internal/core/instance"
+	"strato/internal/core/notebook"
+)
+
+// fakeInstances is the instance engine's sagemaker scope, in memory.
+type fakeInstances struct {
+	insts    []*instance.Instance
+	runs     []instance.RunRequest
+	reconf   []instance.ReconfigureRequest
+	started  []string
+	stopped  []string
+	termed   []string
+	consoles map[string]string
+}
+
+func (f *fakeInstances) Run(ctx context.Context, account string, req instance.RunRequest) (*instance.Reservation, error) {
+	f.runs = append(f.runs, req)
+	in := &instance.Instance{ID: "i-" + strings.Repeat("0", 16) + string(rune('a'+len(f.insts))), AccountID: account,
+		State: instance.Pending, PrivateIP: "10.0.0.5", Tags: req.Tags, UserData: req.UserData}
+	f.insts = append(f.insts, in)
+	return &instance.Reservation{Instances: []*instance.Instance{in}}, nil
+}
+
+func (f *fakeInstances) Describe(ctx context.Context, account string, q instance.Query) ([]*instance.Instance, string, error) {
+	var out []*instance.Instance
+	for _, in := range f.insts {
+		for _, flt := range q.Filters {
+			if v, ok := in.TagValue(flt.Key); ok && flt.Field == instance.FieldTag && v == flt.Values[0] {
+				out = append(out, in)
+			}
+		}
+	}
+	return out, "", nil
+}
+
+func (f *fakeInstances) get(id string) *instance.Instance {
+	for _, in := range f.insts {
+		if in.ID == id {
+			return in
+		}
+	}
+	return nil
+}
+
+func (f *fakeInstances) Start(ctx context.Context, account string, ids []string, dryRun bool) ([]instance.StateChange, error) {
+	f.started = append(f.started, ids...)
+	f.get(ids[0]).State = instance.Pending
+	return nil, nil
+}
+
+func (f *fakeInstances) Stop(ctx context.Context, account string, ids []string, req instance.StopRequest) ([]instance.StateChange, error) {
+	f.stopped = append(f.stopped, ids...)
+	f.get(ids[0]).State = instance.Stopping
+	return nil, nil
+}
+
+func (f *fakeInstances) TerminateWith(ctx context.Context, account string, ids []string, req instance.TerminateRequest) ([]instance.StateChange, error) {
+	f.termed = append(f.termed, ids...)
+	f.get(ids[0]).State = instance.ShuttingDown
+	return nil, nil
+}
+
+func (f *fakeInstances) Reconfigure(ctx context.Context, account, id string, req instance.ReconfigureRequest) error {
+	f.reconf = append(f.reconf, req)
+	return nil
+}
+
+func (f *fakeInstances) ConsoleOutput(ctx context.Context, account, id string) (instance.ConsoleOutput, error) {
+	return instance.ConsoleOutput{InstanceID: id, Output: []byte(f.consoles[id])}, nil
+}
+
+type keys struct{}
+
+func (keys) GuestKey(ctx context.Context, account string) (string, string, error) {
+	return "AKIDNOTEBOOK", "secret", nil
+}
+
+func TestRuntime(t *testing.T) {
+	ctx := context.Background()
+	fi := &fakeInstances{consoles: map[string]string{}}
+	ready := false
+	var probed string
+	rt, err := New(Config{Instances: fi, Credentials: keys{}, GuestAPIURL: "http://169.254.169.254:8773", Region: "us-east-1",
+		Key: []byte("k"), Probe: func(ctx context.Context, url, base string) error {
+			probed = url + " " + base
+			if !ready {
+				return errors.New("not yet")
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := &notebook.Notebook{Name: "Lab", ARN: "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/lab", AccountID: "111122223333",
+		InstanceType: "ml.t3.medium", VolumeSizeInGB: 7, CreationTime: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+	lc := &notebook.LifecycleConfig{ARN: "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance-lifecycle-config/setup",
+		OnCreate: []notebook.Hook{{Content: b64("echo once")}}, OnStart: []notebook.Hook{{Content: b64("echo every")}}}
+
+	if st, _ := rt.Check(ctx, nb); st.Phase != notebook.Gone {
+		t.Fatalf("before the first boot: %+v, want Gone", st)
+	}
+	if err := rt.Boot(ctx, nb, lc, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(fi.runs) != 1 {
+		t.Fatalf("first boot made %d launches", len(fi.runs))
+	}
+	req := fi.runs[0]
+	if req.Origin != instance.OriginSageMaker || req.ImageID != catalog.SageMakerImageNotebook || req.InstanceType != "ml.t3.medium" ||
+		!req.RootScratch || len(req.Volumes) != 1 || req.Volumes[0] != (instance.VolumeRequest{SizeGiB: 7, MountPath: VolumePath, DeleteOnTermination: true}) {
+		t.Errorf("launch request: %+v", req)
+	}
+	if req.Env["AWS_ENDPOINT_URL"] != "http://169.254.169.254:8773" || req.Env["AWS_ACCESS_KEY_ID"] != "AKIDNOTEBOOK" || req.Env["AWS_REGION"] != "us-east-1" {
+		t.Errorf("guest environment: %v", req.Env)
+	}
+	if len(req.Files) != 1 || req.Files[0].Path != MetadataFile || !strings.Contains(string(req.Files[0].Data), `"ResourceName":"Lab"`) {
+		t.Errorf("guest files: %+v", req.Files)
+	}
+	if ud := string(req.UserData); !strings.Contains(ud, b64("echo once")) || !strings.Contains(ud, b64("echo every")) {
+		t.Errorf("the first boot's script lacks OnCreate or OnStart:\n%s", ud)
+	}
+	id := fi.insts[0].ID
+
+	fi.insts[0].State = instance.Running
+	if st, _ := rt.Check(ctx, nb); st.Phase != notebook.Booting {
+		t.Errorf("running, server not answering: %+v, want Booting", st)
+	}
+	ready = true
+	st, _ := rt.Check(ctx, nb)
+	if st.Phase != notebook.Ready || !strings.HasPrefix(st.URL, "http://:") || !strings.HasSuffix(st.URL, "@10.0.0.5:8888") {
+		t.Errorf("server answering: %+v", st)
+	}
+	if want := " " + BasePath("111122223333", "Lab"); !strings.HasSuffix(probed, want) {
+		t.Errorf("probed %q, want the base %q", probed, want)
+	}
+
+	if err := rt.Halt(ctx, nb); err != nil || len(fi.stopped) != 1 {
+		t.Fatalf("Halt: %v, stops %v", err, fi.stopped)
+	}
+	fi.insts[0].State = instance.Stopped
+	fi.consoles[id] = "[strato] t boot " + id + "\n" + failureMarker + "old failure\n[strato] t boot " + id + "\nfine\n"
+	if st, _ := rt.Check(ctx, nb); st.Phase != notebook.Halted || st.FailureReason != "" {
+		t.Errorf("stopped after a clean boot (an older boot failed): %+v", st)
+	}
+	fi.consoles[id] += failureMarker + "the reason\n"
+	if st, _ := rt.Check(ctx, nb); st.Phase != notebook.Halted || st.FailureReason != "the reason" {
+		t.Errorf("stopped after a failed boot: %+v", st)
+	}
+
+	nb.InstanceType = "ml.t3.large"
+	if err := rt.Boot(ctx, nb, lc, false); err != nil {
+		t.Fatal(err)
+	}
+	if len(fi.runs) != 1 || len(fi.reconf) != 1 || len(fi.started) != 1 {
+		t.Fatalf("second boot: %d launches, %d reconfigurations, %d starts", len(fi.runs), len(fi.reconf), len(fi.started))
+	}
+	rc := fi.reconf[0]
+	if ud := string(*rc.UserData); strings.Contains(ud, b64("echo once")) || !strings.Contains(ud, b64("echo every")) {
+		t.Errorf("a later boot must run OnStart only:\n%s", ud)
+	}
+	if *rc.InstanceType != "ml.t3.large" || rc.ExtraVolumeSizeGiB[VolumePath] != 7 {
+		t.Errorf("reconfiguration: %+v", rc)
+	}
+
+	if err := rt.Remove(ctx, nb); err != nil || len(fi.termed) != 1 {
+		t.Fatalf("Remove: %v, terminations %v", err, fi.termed)
+	}
+	fi.insts[0].State = instance.Terminated
+	if st, _ := rt.Check(ctx, nb); st.Phase != notebook.Gone {
+		t.Errorf("after Remove: %+v, want Gone", st)
+	}
+
+	// A notebook made again under the same name is a new workload.
+	again := *nb
+	again.CreationTime = nb.CreationTime.Add(time.Hour)
+	if st, _ := rt.Check(ctx, &again); st.Phase != notebook.Gone {
+		t.Errorf("a new notebook of the same name sees the old one's workload: %+v", st)
+	}
+	if err := rt.Boot(ctx, &again, nil, true); err != nil || len(fi.runs) != 2 {
+		t.Errorf("boot of the new notebook: %v, %d launches", err, len(fi.runs))
+	}
+}

@@ -235,38 +235,16 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 	if h.auth == nil {
 		return iam.Principal{}, errdefs.Wrap(errors.New("sagemakerapi: no iam service configured"), "an internal error occurred")
 	}
-	var (
-		principal iam.Principal
-		looked    bool
-	)
-	opts := sigv4.Options{
-		Service: SigningName,
-		Now:     h.clock.Now(),
-		MaxSkew: sigv4.DefaultMaxSkew,
-		Lookup: func(accessKeyID string) (string, error) {
-			p, secret, err := h.auth.Lookup(ctx, accessKeyID)
-			if err != nil {
-				return "", err
-			}
-			principal, looked = p, true
-			return secret, nil
-		},
-	}
+	opts := sigv4.Options{Service: SigningName, Now: h.clock.Now(), MaxSkew: sigv4.DefaultMaxSkew}
 	if h.auth.AnyMode() {
 		opts.SkipSignature = true
 		opts.SkipTime = true
 	}
-	res, err := sigv4.Verify(r, body, opts)
+	principal, res, err := sigv4.VerifyAs(r, body, opts, func(id string) (iam.Principal, string, error) {
+		return h.auth.Lookup(ctx, id)
+	})
 	if err != nil {
 		return iam.Principal{}, err
-	}
-	if !looked {
-		// A verifier that skips the signature need not fetch the secret.
-		p, _, err := h.auth.Lookup(ctx, res.AccessKeyID)
-		if err != nil {
-			return iam.Principal{}, err
-		}
-		principal = p
 	}
 	if principal.AccountID == "" {
 		return iam.Principal{}, errdefs.New(errdefs.Unauthenticated, errdefs.ResAccessKey, res.AccessKeyID, "")

@@ -361,3 +361,23 @@ func volumeSizes(in *Instance, want map[string]int) (map[int]int, error) {
 	}
 	return out, nil
 }
+
+// markServing records EventServing for a running instance of scope, once
+// per run.
+func (s *Service) markServing(ctx context.Context, scope, account, id string) error {
+	insts, unlock, err := s.batch(scope, account, []string{id})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	in := insts[0]
+	if in.State != Running {
+		return errdefs.Newf(errdefs.IncorrectState, errdefs.ResInstance, id, "the instance is %s, not running", in.State)
+	}
+	if !in.ServingSince.IsZero() {
+		return nil
+	}
+	next := in.Clone()
+	next.ServingSince = s.clk.Now()
+	return s.commit(ctx, next, &Event{Type: EventServing, From: in.State, To: in.State, Reason: "serving", Detail: eventDetail(next)})
+}

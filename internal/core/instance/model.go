@@ -170,6 +170,9 @@ type Instance struct {
 	// recorded it: earlier than the daemon's noticing when that happened
 	// while the daemon was down. Cleared by the next start.
 	GuestExitedAt time.Time `json:"guestExitedAt,omitzero"`
+	// ServingSince is when the current run's workload began to serve
+	// (MarkServing); cleared by the next start.
+	ServingSince time.Time `json:"servingSince,omitzero"`
 
 	// Origin is the API the instance was created through (OriginEC2,
 	// OriginECS); it picks the per-API rules of origin.go. Empty in records
@@ -274,4 +277,8 @@ const (
 	EventDeleted = "deleted" // the record was purged after retention
 	EventModify  = "modify"  // an attribute changed
 	EventReboot  = "reboot"  // a reboot in place
+	// EventServing: the running workload serves (a notebook's server
+	// answers). Origins metered from serving rather than from running
+	// (sagemaker) open compute here.
+	EventServing = "serving"
 )

@@ -143,3 +143,11 @@ func (c *Scope) DescribeVolumes(ctx context.Context, account string, q VolumeQue
 	q.Origin = c.origin
 	return c.s.DescribeVolumes(ctx, account, q)
 }
+
+// MarkServing records that the running instance id now serves (a
+// notebook's server answers): an EventServing event, once per run. Compute
+// of origins metered from serving starts there. An instance that is not
+// running is IncorrectState.
+func (c *Scope) MarkServing(ctx context.Context, account, id string) error {
+	return c.s.markServing(ctx, c.origin, account, id)
+}

@@ -298,7 +298,7 @@ func (s *Service) transition(ctx context.Context, cur *Instance, op Op, to State
 	next := cur.Clone()
 	next.State = to
 	if to == Pending {
-		next.GuestExitedAt = time.Time{}
+		next.GuestExitedAt, next.ServingSince = time.Time{}, time.Time{}
 	}
 	if mutate != nil {
 		mutate(next)

@@ -16,7 +16,8 @@ import (
 // TestSageMakerInstanceBills: an instance the notebook service launches
 // (instance.OriginSageMaker, an ML storage volume, a root wiped at every
 // stop) is billed as a notebook — compute under api=sagemaker only while it
-// runs, per second without a minimum — and its ML volume as storage while
+// serves (from MarkServing, InService, to its stop), per second without a
+// minimum — and its ML volume as storage while
 // it exists; the scratch root is no storage of its own.
 func TestSageMakerInstanceBills(t *testing.T) {
 	if metering.APISageMaker != instance.OriginSageMaker {
@@ -51,14 +52,25 @@ func TestSageMakerInstanceBills(t *testing.T) {
 	in := res.Instances[0]
 	id, mlVol := in.ID, in.Volumes[1].ID
 	wait(id, instance.Running)
+	// The notebook's server answers 10 s after the boot (lifecycle scripts,
+	// server start): compute is billed from then.
+	d.clk.Advance(10 * time.Second)
+	if err := sm.MarkServing(ctx, acct, id); err != nil {
+		t.Fatal(err)
+	}
+	d.must(nil, sm.MarkServing(ctx, acct, id)) // once per run
 
-	d.clk.Advance(100 * time.Second) // t=100: stop
+	d.clk.Advance(90 * time.Second) // t=100: stop
 	d.must(sm.Stop(ctx, acct, []string{id}, instance.StopRequest{}))
 	wait(id, instance.Stopped)
 	d.clk.Advance(200 * time.Second) // t=300: start
 	d.must(sm.Start(ctx, acct, []string{id}, false))
 	wait(id, instance.Running)
-	d.clk.Advance(50 * time.Second) // t=350: delete
+	d.clk.Advance(10 * time.Second) // t=310: serving
+	if err := sm.MarkServing(ctx, acct, id); err != nil {
+		t.Fatal(err)
+	}
+	d.clk.Advance(40 * time.Second) // t=350: delete
 	d.must(sm.Terminate(ctx, acct, []string{id}, false))
 	wait(id, instance.Terminated)
 
@@ -82,7 +94,7 @@ func TestSageMakerInstanceBills(t *testing.T) {
 		got = append(got, line{who, l.API, l.InstanceType, l.Kind, l.SizeGiB, l.Starts, l.Seconds})
 	}
 	want := []line{
-		{"instance", "sagemaker", "ml.t3.medium", metering.KindCompute, 0, 2, 150},
+		{"instance", "sagemaker", "ml.t3.medium", metering.KindCompute, 0, 2, 130},
 		{"ml-volume", "sagemaker", "", metering.KindStorage, 5, 0, 350},
 	}
 	if d := cmp.Diff(got, want); d != "" {

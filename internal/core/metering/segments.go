@@ -75,6 +75,7 @@ type deriver struct {
 
 	state     instance.State
 	hibernate bool // the current stop hibernates
+	serving   bool // the current run serves (EventServing): notebooks are metered from then
 	keep      bool // the current stop keeps charging a reservation
 	compute   int  // index of the open compute segment, or -1 (when started)
 	reserve   int  // index of the open reservation segment, or -1
@@ -127,6 +128,13 @@ func (d *deriver) apply(ev instance.Event) {
 		d.state = ev.To
 	case instance.EventState:
 		d.transition(ev, t)
+	case instance.EventServing:
+		// Notebooks are metered while they serve (InService), not while
+		// their lifecycle scripts and server start.
+		d.serving = true
+		if d.meteredFromServing() && d.state == instance.Running && d.compute < 0 {
+			d.compute = d.open(KindCompute, d.tl.InstanceID, t)
+		}
 	case instance.EventDeleted:
 		d.closeCompute(t)
 		d.closeReserve(t)
@@ -156,7 +164,10 @@ func (d *deriver) transition(ev instance.Event, t time.Time) {
 		d.hibernate = false
 	}
 
-	computeOn := to == instance.Running || to == instance.Stopping && d.hibernate
+	if to != instance.Running {
+		d.serving = false
+	}
+	computeOn := to == instance.Running && (d.serving || !d.meteredFromServing()) || to == instance.Stopping && d.hibernate
 	reserveOn := !computeOn && d.keep && (to == instance.Stopping || to == instance.Stopped)
 	if computeOn && d.compute < 0 {
 		d.compute = d.open(KindCompute, d.tl.InstanceID, t)
@@ -243,6 +254,10 @@ func (d *deriver) open(k Kind, resource string, t time.Time) int {
 	d.segs = append(d.segs, s)
 	return len(d.segs) - 1
 }
+
+// meteredFromServing reports whether the instance's compute starts when its
+// workload serves (EventServing) rather than when it runs: notebooks.
+func (d *deriver) meteredFromServing() bool { return d.tl.API == APISageMaker }
 
 // guestEnd is when compute really ended on an event that records a guest's
 // own shutdown: the time the driver saw it go (DetailGuestExitedAt), when

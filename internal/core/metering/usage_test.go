@@ -31,6 +31,9 @@ func created(sec float64) step {
 func reboot(sec float64) step {
 	return step{sec: sec, typ: instance.EventReboot, from: instance.Running, to: instance.Running}
 }
+func serving(sec float64) step {
+	return step{sec: sec, typ: instance.EventServing, from: instance.Running, to: instance.Running}
+}
 func st(sec float64, from, to instance.State, kv ...string) step {
 	return step{sec: sec, typ: instance.EventState, from: from, to: to, kv: kv}
 }
@@ -298,12 +301,21 @@ func TestBillRules(t *testing.T) {
 			},
 		},
 		{
-			name:   "a notebook is billed only while InService",
-			events: events("nb-1", nb, seq(boot(0), stopAt(30), startAt(95), stopAt(110))...),
-			now:    1000,
+			// Running from 0 and 100, serving (InService) from 5 and 102:
+			// the lifecycle scripts and the server's start are not billed.
+			name: "a notebook is billed only while InService",
+			events: events("nb-1", nb, seq(boot(0), []step{serving(5)}, stopAt(30), startAt(95),
+				[]step{serving(102)}, stopAt(110))...),
+			now: 1000,
 			want: []row{
-				{"nb-1", KindCompute, 2, 40, 0, "0.000555556"},
+				{"nb-1", KindCompute, 2, 33, 0, "0.000458333"},
 			},
+		},
+		{
+			name:   "a notebook whose server never answered is not billed",
+			events: events("nb-1", nb, seq(boot(0), stopAt(300))...),
+			now:    1000,
+			want:   nil,
 		},
 		{
 			name:   "a start before the window: its minimum belongs to the previous window",

@@ -26,6 +26,7 @@ type Instances interface {
 	TerminateWith(ctx context.Context, account string, ids []string, req instance.TerminateRequest) ([]instance.StateChange, error)
 	Reconfigure(ctx context.Context, account, id string, req instance.ReconfigureRequest) error
 	ConsoleOutput(ctx context.Context, account, id string) (instance.ConsoleOutput, error)
+	MarkServing(ctx context.Context, account, id string) error
 }
 
 var _ Instances = (*instance.Scope)(nil)
@@ -234,6 +235,10 @@ func (r *Runtime) Check(ctx context.Context, nb *notebook.Notebook) (notebook.Ru
 	case instance.Running:
 		url := fmt.Sprintf("http://:%s@%s:%d", r.token(nb), in.PrivateIP, JupyterPort)
 		if r.cfg.Probe(ctx, url, BasePath(nb.AccountID, nb.Name)) == nil {
+			// InService from here: the instance's compute is metered from now.
+			if err := r.cfg.Instances.MarkServing(ctx, nb.AccountID, in.ID); err != nil {
+				return notebook.RuntimeState{}, err
+			}
 			return notebook.RuntimeState{Phase: notebook.Ready, URL: url}, nil
 		}
 		return notebook.RuntimeState{Phase: notebook.Booting}, nil

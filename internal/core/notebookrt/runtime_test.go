@@ -21,6 +21,7 @@ type fakeInstances struct {
 	stopped  []string
 	termed   []string
 	consoles map[string]string
+	serving  []string
 }
 
 func (f *fakeInstances) Run(ctx context.Context, account string, req instance.RunRequest) (*instance.Reservation, error) {
@@ -77,6 +78,11 @@ func (f *fakeInstances) Reconfigure(ctx context.Context, account, id string, req
 
 func (f *fakeInstances) ConsoleOutput(ctx context.Context, account, id string) (instance.ConsoleOutput, error) {
 	return instance.ConsoleOutput{InstanceID: id, Output: []byte(f.consoles[id])}, nil
+}
+
+func (f *fakeInstances) MarkServing(ctx context.Context, account, id string) error {
+	f.serving = append(f.serving, id)
+	return nil
 }
 
 type keys struct{}
@@ -139,6 +145,9 @@ func TestRuntime(t *testing.T) {
 	st, _ := rt.Check(ctx, nb)
 	if st.Phase != notebook.Ready || !strings.HasPrefix(st.URL, "http://:") || !strings.HasSuffix(st.URL, "@10.0.0.5:8888") {
 		t.Errorf("server answering: %+v", st)
+	}
+	if len(fi.serving) != 1 || fi.serving[0] != id {
+		t.Errorf("a ready server must mark the instance serving (metered from then): %v", fi.serving)
 	}
 	if want := " " + BasePath("111122223333", "Lab"); !strings.HasSuffix(probed, want) {
 		t.Errorf("probed %q, want the base %q", probed, want)

@@ -76,6 +76,7 @@ func FullInstance(id string) *instance.Instance {
 		Hibernate:      true,
 		Hibernated:     true,
 		GuestExitedAt:  t0.Add(90 * time.Second),
+		ServingSince:   t0.Add(5 * time.Second),
 		Origin:         instance.OriginECS,
 		OperationLocks: []instance.Lock{{Reason: instance.LockSecurity}},
 		StoppedMode:    instance.StoppedModeKeepCharging,

@@ -216,6 +216,14 @@ func (d *deriver) noteVolumes(ev instance.Event, t time.Time) {
 			continue
 		}
 		v.fact.DeleteOnTermination = f.DeleteOnTermination
+		if f.SizeGiB != v.fact.SizeGiB && v.open >= 0 && !v.gone {
+			// The volume grew (a notebook's ML volume on update): the
+			// storage from t on is billed at the new size.
+			d.segs[v.open].End = t
+			v.open = d.open(KindStorage, f.ID, t)
+			d.segs[v.open].SizeGiB = f.SizeGiB
+		}
+		v.fact.SizeGiB = f.SizeGiB
 	}
 }
 

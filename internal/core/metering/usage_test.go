@@ -312,6 +312,19 @@ func TestBillRules(t *testing.T) {
 			},
 		},
 		{
+			// The volume grew from 8 to 20 GiB at 400 s (an event lists the
+			// new size): 400 s at 8 and 600 s at 20.
+			name: "a volume that grows is billed at its new size from then",
+			events: events("i-1", linux, seq(boot(0), stopAt(100),
+				[]step{{sec: 400, typ: instance.EventModify, from: stopped, to: stopped, kv: []string{"volumes", "vol-1:20:dot"}}})...),
+			now: 1000,
+			want: []row{
+				{"i-1", KindCompute, 1, 100, 0, "0.000288889"},
+				{"vol-1", KindStorage, 0, 400, 3200, "0.000097412"},
+				{"vol-1", KindStorage, 0, 600, 12000, "0.000365297"},
+			},
+		},
+		{
 			name:   "a notebook whose server never answered is not billed",
 			events: events("nb-1", nb, seq(boot(0), stopAt(300))...),
 			now:    1000,

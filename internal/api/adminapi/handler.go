@@ -183,23 +183,17 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, rt route, p iam
 func (h *Handler) authenticate(r *http.Request, body []byte, streamed bool) (iam.Principal, sigv4.Result, error) {
 	ctx := r.Context()
 	anyMode := h.cfg.IAM.AnyMode()
-	res, err := sigv4.Verify(r, body, sigv4.Options{
-		Service: Service,
-		Lookup: func(ak string) (string, error) {
-			_, secret, err := h.cfg.IAM.Lookup(ctx, ak)
-			return secret, err
-		},
+	opts := sigv4.Options{
+		Service:         Service,
 		Now:             h.cfg.Clock.Now(),
 		MaxSkew:         sigv4.DefaultMaxSkew,
 		SkipSignature:   anyMode,
 		SkipTime:        anyMode,
 		StreamedPayload: streamed,
-	})
-	if err != nil {
-		return iam.Principal{}, res, err
 	}
-	p, _, err := h.cfg.IAM.Lookup(ctx, res.AccessKeyID)
-	return p, res, err
+	return sigv4.VerifyAs(r, body, opts, func(ak string) (iam.Principal, string, error) {
+		return h.cfg.IAM.Lookup(ctx, ak)
+	})
 }
 
 // decode reads the JSON body into v; unknown fields are refused.

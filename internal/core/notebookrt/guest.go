@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"strato/internal/core/notebook"
 )
 
 // Guest paths and ports, as on SageMaker.
@@ -62,16 +64,18 @@ func (b BootScript) Render() string {
 		}
 		script, err := base64.StdEncoding.DecodeString(content)
 		if err != nil {
-			s.WriteString(fmt.Sprintf("fail %s\n", shQuote(b.hookFailed(name, "its content is not base64"))))
+			s.WriteString(fmt.Sprintf("fail %s\n", shQuote(b.hookFailed(name+" script content is not base64"))))
 			return
 		}
 		path := "\"$HOME\"/." + name + "-lifecycle.sh"
 		s.WriteString(fmt.Sprintf("base64 -d > %s <<'STRATO_EOF'\n%s\nSTRATO_EOF\n", path, base64.StdEncoding.EncodeToString(script)))
 		s.WriteString(fmt.Sprintf("chmod 700 %s\n", path))
 		s.WriteString(fmt.Sprintf("timeout %d /bin/bash %s 2>&1 | sed -u 's/^/[%s] /'\nrc=${PIPESTATUS[0]}\n", limit, path, name))
-		s.WriteString(fmt.Sprintf("if [ \"$rc\" = 124 ]; then fail %s; fi\n", shQuote(b.hookTimedOut())))
-		s.WriteString(fmt.Sprintf("if [ \"$rc\" != 0 ]; then fail %s\"$rc\"%s; fi\n",
-			shQuote(b.hookFailed(name, "exit status ")), shQuote(". Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.")))
+		s.WriteString(fmt.Sprintf("if [ \"$rc\" = 124 ]; then fail %s; fi\n",
+			shQuote(notebook.LifecycleTimeoutReason(b.LifecycleConfigARN, b.NotebookARN))))
+		// The exit status is the shell's to fill in.
+		before, after, _ := strings.Cut(b.hookFailed(name+" script exit status "+statusSlot), statusSlot)
+		s.WriteString(fmt.Sprintf("if [ \"$rc\" != 0 ]; then fail %s\"$rc\"%s; fi\n", shQuote(before), shQuote(after)))
 	}
 	if b.First {
 		hook("OnCreate", b.OnCreate)
@@ -85,18 +89,13 @@ func (b BootScript) Render() string {
 	return s.String()
 }
 
-// hookTimedOut is SageMaker's FailureReason for a script past its limit.
-func (b BootScript) hookTimedOut() string {
-	return fmt.Sprintf("Notebook Instance Lifecycle Config '%s' for Notebook Instance '%s' took longer than 5 minutes. "+
-		"Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.",
-		b.LifecycleConfigARN, b.NotebookARN)
-}
+// statusSlot stands for a script's exit status in a reason the shell
+// completes.
+const statusSlot = "\x00status\x00"
 
-// hookFailed is the FailureReason for a script that failed (SageMaker's
-// wording for this case could not be confirmed; it follows the timeout's).
-func (b BootScript) hookFailed(name, what string) string {
-	return fmt.Sprintf("Notebook Instance Lifecycle Config '%s' for Notebook Instance '%s' failed: %s script %s",
-		b.LifecycleConfigARN, b.NotebookARN, name, what)
+// hookFailed is the FailureReason for a failed lifecycle script.
+func (b BootScript) hookFailed(detail string) string {
+	return notebook.LifecycleFailedReason(b.LifecycleConfigARN, b.NotebookARN, detail)
 }
 
 // FailureReason finds the failure a boot left on the console, "" if none.

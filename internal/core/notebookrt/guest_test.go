@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"strato/internal/core/notebook"
 )
 
 const (
@@ -71,14 +73,14 @@ func TestBootScript(t *testing.T) {
 			b:       BootScript{NotebookARN: nbARN, LifecycleConfigARN: lcARN, OnStart: b64("echo about to fail; exit 3"), Token: "t"},
 			want:    []string{"[OnStart] about to fail\n", "poweroff 1"},
 			notWant: []string{readyMarker, "jupyter "},
-			reason:  "Notebook Instance Lifecycle Config '" + lcARN + "' for Notebook Instance '" + nbARN + "' failed: OnStart script exit status 3. Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.",
+			reason:  notebook.LifecycleFailedReason(lcARN, nbARN, "OnStart script exit status 3"),
 		},
 		{
 			name:    "a script past its limit fails with SageMaker's words",
 			b:       BootScript{NotebookARN: nbARN, LifecycleConfigARN: lcARN, OnCreate: b64("sleep 5"), First: true, Token: "t", LimitSeconds: 1},
 			want:    []string{"poweroff 1"},
 			notWant: []string{readyMarker},
-			reason:  "Notebook Instance Lifecycle Config '" + lcARN + "' for Notebook Instance '" + nbARN + "' took longer than 5 minutes. Please check your CloudWatch logs for more details if your Notebook Instance has Internet access.",
+			reason:  notebook.LifecycleTimeoutReason(lcARN, nbARN),
 		},
 		{
 			name: "no lifecycle configuration: straight to the server",
@@ -108,5 +110,14 @@ func TestBootScript(t *testing.T) {
 func TestResourceMetadata(t *testing.T) {
 	if got := string(ResourceMetadata(nbARN, "lab")); got != `{"ResourceArn":"`+nbARN+`","ResourceName":"lab"}` {
 		t.Errorf("resource metadata = %s", got)
+	}
+}
+
+// The timeout's reason is SageMaker's own, word for word.
+func TestTimeoutReasonIsSageMakers(t *testing.T) {
+	want := "Notebook Instance Lifecycle Config '" + lcARN + "' for Notebook Instance '" + nbARN + "' took longer than 5 minutes. " +
+		"Please check your CloudWatch logs for more details if your Notebook Instance has Internet access."
+	if got := notebook.LifecycleTimeoutReason(lcARN, nbARN); got != want {
+		t.Errorf("timeout reason:\n%s\nwant\n%s", got, want)
 	}
 }

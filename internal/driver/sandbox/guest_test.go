@@ -395,3 +395,20 @@ func hostHasProcess(cmdline string) bool {
 	}
 	return false
 }
+
+// With MetadataTokensRequired (--imds-tokens required) the metadata
+// service refuses IMDSv1 requests and answers IMDSv2 ones.
+func TestMetadataTokensRequired(t *testing.T) {
+	t.Parallel()
+	d := newTestDriver(t, newDataDir(t), func(c *Config) { c.MetadataTokensRequired = true })
+	spec := guestSpec("i-v2only", KindShell, `echo "v1=$(curl -s -o /dev/null -w '%{http_code}' http://169.254.169.254/latest/meta-data/instance-id)"
+t=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)
+echo "v2=$(curl -sf -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/instance-id)"
+echo done
+`)
+	startGuest(t, d, spec)
+	out := waitConsole(t, d, spec.ID, "done")
+	if !strings.Contains(out, "v1=401\n") || !strings.Contains(out, "v2="+spec.ID+"\n") {
+		t.Errorf("tokens required: want IMDSv1 refused (401) and IMDSv2 served:\n%s", out)
+	}
+}

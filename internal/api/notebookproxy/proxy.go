@@ -59,7 +59,7 @@ func New(s Sessions, log *slog.Logger) *Handler {
 func Match(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, Prefix) }
 
 // BasePath is where the notebook's server is served (its base URL).
-func BasePath(account, name string) string { return notebookrt.BasePath(account, name) }
+func BasePath(nb *notebook.Notebook) string { return notebookrt.BasePath(nb) }
 
 // cookieName is per notebook path, so sessions of several notebooks coexist.
 func cookieName(base string) string {
@@ -96,15 +96,15 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request, token string) {
 		h.deny(w, r, err)
 		return
 	}
-	base := BasePath(nb.AccountID, nb.Name)
+	base := BasePath(nb)
 	http.SetCookie(w, &http.Cookie{Name: cookieName(base), Value: session, Path: base, Expires: expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, base+"tree", http.StatusFound)
 }
 
 // proxy forwards a request of a session to the notebook's server.
-func (h *Handler) proxy(w http.ResponseWriter, r *http.Request, account, nameKey string) {
-	base := Prefix + account + "/" + nameKey + "/"
+func (h *Handler) proxy(w http.ResponseWriter, r *http.Request, account, pathKey string) {
+	base := Prefix + account + "/" + pathKey + "/"
 	c, err := r.Cookie(cookieName(base))
 	if err != nil {
 		http.Error(w, "no session for this notebook instance: open its presigned URL first", http.StatusForbidden)
@@ -115,7 +115,7 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request, account, nameKey
 		h.deny(w, r, err)
 		return
 	}
-	if nb.AccountID != account || notebook.NameKey(nb.Name) != nameKey {
+	if nb.AccountID != account || nb.PathKey() != pathKey {
 		http.Error(w, "this session is for another notebook instance", http.StatusForbidden)
 		return
 	}

@@ -61,7 +61,7 @@ func TestPresignedURLOpensAProxiedSession(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "jupyter says hi" {
 		t.Fatalf("presigned URL: %d %q", resp.StatusCode, body)
 	}
-	if want := BasePath("111122223333", "Lab-One") + "tree"; gotPath != want {
+	if want := BasePath(&notebook.Notebook{AccountID: "111122223333", Name: "Lab-One"}) + "tree"; gotPath != want {
 		t.Errorf("server saw path %q, want %q", gotPath, want)
 	}
 	if gotAuth != "token servertoken" {
@@ -78,9 +78,9 @@ func TestPresignedURLOpensAProxiedSession(t *testing.T) {
 		path   string
 		want   int
 	}{
-		{"api call in the session", c, BasePath("111122223333", "Lab-One") + "api/contents", 200},
-		{"no session", &http.Client{}, BasePath("111122223333", "Lab-One") + "api/contents", 403},
-		{"another notebook", c, BasePath("111122223333", "other") + "api/contents", 403},
+		{"api call in the session", c, BasePath(&notebook.Notebook{AccountID: "111122223333", Name: "Lab-One"}) + "api/contents", 200},
+		{"no session", &http.Client{}, BasePath(&notebook.Notebook{AccountID: "111122223333", Name: "Lab-One"}) + "api/contents", 403},
+		{"another notebook", c, BasePath(&notebook.Notebook{AccountID: "111122223333", Name: "other"}) + "api/contents", 403},
 		{"bad token", &http.Client{}, Prefix + "forged", 403},
 		{"nothing", c, Prefix, 404},
 	} {

@@ -4,6 +4,8 @@ package iam
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
 
@@ -44,4 +46,13 @@ type Store interface {
 	// Setting returns a named setting or NotFound; PutSetting upserts it.
 	Setting(ctx context.Context, name string) (string, error)
 	PutSetting(ctx context.Context, name, value string) error
+}
+
+// ProjectID is the Huawei Cloud project id of account: the {project_id}
+// of ModelArts's paths and the X-Project-Id header. Like Huawei's, it is 32
+// lower-case hex digits; it is derived from the account id, so it needs no
+// storage and never changes.
+func ProjectID(account string) string {
+	sum := sha256.Sum256([]byte("strato project\x00" + account))
+	return hex.EncodeToString(sum[:16])
 }

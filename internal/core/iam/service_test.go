@@ -408,3 +408,16 @@ func TestRandomString(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectID(t *testing.T) {
+	a, b := ProjectID("111122223333"), ProjectID("111122223334")
+	if len(a) != 32 || strings.Trim(a, "0123456789abcdef") != "" {
+		t.Errorf("ProjectID = %q; want 32 lower-case hex digits", a)
+	}
+	if a == b {
+		t.Error("two accounts have one project id")
+	}
+	if a != ProjectID("111122223333") {
+		t.Error("ProjectID is not stable")
+	}
+}

@@ -21,6 +21,9 @@ const (
 	// transition rules, and they are managed (see policy.managed): only
 	// calls scoped to the origin (Service.Scope) reach them.
 	OriginSageMaker = "sagemaker"
+	// OriginModelArts is Huawei Cloud ModelArts's notebooks, run by the
+	// same notebook service; managed like SageMaker's.
+	OriginModelArts = "modelarts"
 )
 
 // Stopped modes. They say whether a stopped instance keeps its host
@@ -101,7 +104,7 @@ func policyFor(origin string) policy {
 		return policy{hideReleased: true, stoppedModes: true, defaultStoppedMode: StoppedModeStopCharging,
 			maxUserData: ecsUserData, idAlphabet: lowerAlnum, idLen: 20, defaultVolumeType: ecsDiskCategory}
 	}
-	if origin == OriginSageMaker {
+	if origin == OriginSageMaker || origin == OriginModelArts {
 		return policy{maxUserData: sageMakerUserData, idAlphabet: hexDigits, idLen: 17, defaultVolumeType: ec2VolumeType,
 			managed: true, typeRequired: true, guestAPI: true}
 	}
@@ -111,7 +114,7 @@ func policyFor(origin string) policy {
 // checkOrigin refuses an origin the core does not know.
 func checkOrigin(origin string) error {
 	switch origin {
-	case OriginEC2, OriginECS, OriginSageMaker:
+	case OriginEC2, OriginECS, OriginSageMaker, OriginModelArts:
 		return nil
 	}
 	return errdefs.Newf(errdefs.InvalidArgument, errdefs.ResParameter, origin, "unknown API origin %q", origin)
@@ -159,6 +162,8 @@ func (s *Service) imageFor(ctx context.Context, origin, account, id string) (cat
 		im, ok = s.cat.ECSImage(id)
 	case OriginSageMaker:
 		im, ok = s.cat.SageMakerImage(id)
+	case OriginModelArts:
+		im, ok = s.cat.ModelArtsImage(id)
 	default:
 		return s.cat.ImageFor(ctx, account, id)
 	}
@@ -176,6 +181,8 @@ func (s *Service) bootImage(in *Instance) (catalog.Image, bool) {
 		return s.cat.ECSImage(in.ImageID)
 	case OriginSageMaker:
 		return s.cat.SageMakerImage(in.ImageID)
+	case OriginModelArts:
+		return s.cat.ModelArtsImage(in.ImageID)
 	}
 	im, err := s.cat.BootImage(s.ctx, in.AccountID, in.ImageID)
 	if err != nil {
@@ -195,6 +202,8 @@ func (s *Service) typeFor(origin, name string) (catalog.InstanceType, bool) {
 		return t.InstanceType, ok
 	case OriginSageMaker:
 		return s.cat.SageMakerInstanceType(name)
+	case OriginModelArts:
+		return s.cat.ModelArtsFlavor(name)
 	}
 	return s.cat.InstanceType(name)
 }

@@ -265,7 +265,9 @@ func (d *deriver) open(k Kind, resource string, t time.Time) int {
 
 // meteredFromServing reports whether the instance's compute starts when its
 // workload serves (EventServing) rather than when it runs: notebooks.
-func (d *deriver) meteredFromServing() bool { return d.tl.API == APISageMaker }
+func (d *deriver) meteredFromServing() bool {
+	return d.tl.API == APISageMaker || d.tl.API == APIModelArts
+}
 
 // guestEnd is when compute really ended on an event that records a guest's
 // own shutdown: the time the driver saw it go (DetailGuestExitedAt), when

@@ -77,7 +77,7 @@ func (s *Service) ListNotebooks(ctx context.Context, account string, q ListQuery
 
 // matches reports whether nb passes every filter of q.
 func (q *ListQuery) matches(nb *Notebook) bool {
-	return containsFold(nb.Name, q.NameContains) &&
+	return nb.Kind == KindSageMaker && containsFold(nb.Name, q.NameContains) &&
 		(q.StatusEquals == "" || nb.Status == q.StatusEquals) &&
 		inWindow(nb.CreationTime, q.CreationTimeAfter, q.CreationTimeBefore) &&
 		inWindow(nb.LastModifiedTime, q.LastModifiedTimeAfter, q.LastModifiedTimeBefore) &&

@@ -1,22 +1,40 @@
 package notebook
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // ref names a record: an account and a name key. kind separates notebooks
 // from lifecycle configurations, which may share names.
 type ref struct {
 	kind    byte // refNotebook or refConfig
+	nb      Kind // a notebook's kind
 	account string
-	name    string // NameKey of the name
+	name    string // the record's key: NameKey of the name, or a ModelArts ID
 }
 
 const (
 	refNotebook byte = 'n'
 	refConfig   byte = 'c'
+	refName     byte = 'm' // a name of a kind whose names are unique but not keys
 )
 
-func notebookRef(account, name string) ref { return ref{refNotebook, account, NameKey(name)} }
-func configRef(account, name string) ref   { return ref{refConfig, account, NameKey(name)} }
+// notebookRef names the SageMaker notebook name of account.
+func notebookRef(account, name string) ref {
+	return ref{refNotebook, KindSageMaker, account, NameKey(name)}
+}
+func configRef(account, name string) ref {
+	return ref{refConfig, KindSageMaker, account, NameKey(name)}
+}
+
+// refOf names nb.
+func refOf(nb *Notebook) ref { return ref{refNotebook, nb.Kind, nb.AccountID, nb.Key()} }
+
+// get reads the notebook r names.
+func (s *Service) get(ctx context.Context, r ref) (*Notebook, error) {
+	return s.store.GetNotebook(ctx, r.nb, r.account, r.name)
+}
 
 // keyedMutex is a set of mutexes addressed by ref, created on demand and
 // dropped when nobody holds or waits for them: the operation locks.

@@ -50,6 +50,21 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// Kind says which API a notebook belongs to. Each API sees only its own
+// notebooks; the service runs them all alike.
+type Kind string
+
+// The kinds.
+const (
+	// KindSageMaker is Amazon SageMaker's notebook instances, named and
+	// keyed by their names. Records made before kinds existed are
+	// SageMaker's.
+	KindSageMaker Kind = ""
+	// KindModelArts is Huawei Cloud ModelArts's notebooks, keyed by a UUID
+	// (ID); their names need not be unique.
+	KindModelArts Kind = "modelarts"
+)
+
 // Tag is a key-value pair on a notebook instance or lifecycle configuration.
 type Tag struct {
 	Key   string `json:"key"`
@@ -59,6 +74,10 @@ type Tag struct {
 // Notebook is a notebook instance as the service reports it and the Store
 // keeps it. Records are keyed by (AccountID, NameKey(Name)).
 type Notebook struct {
+	// Kind is the API the notebook belongs to.
+	Kind Kind `json:"kind,omitempty"`
+	// ID is a ModelArts notebook's UUID (its key); "" for SageMaker's.
+	ID        string `json:"id,omitempty"`
 	Name      string `json:"name"`
 	ARN       string `json:"arn"`
 	AccountID string `json:"accountId"`
@@ -92,6 +111,17 @@ type Notebook struct {
 	MinimumIMDSVersion string `json:"minimumImdsVersion,omitempty"`
 	Tags               []Tag  `json:"tags,omitempty"`
 
+	// ModelArts's settings (Kind KindModelArts).
+
+	Description string `json:"description,omitempty"`
+	// ImageID is the image the notebook runs (a ModelArts image UUID).
+	ImageID string `json:"imageId,omitempty"`
+	// VolumeCategory is the storage kind of the work volume ("EVS").
+	VolumeCategory string `json:"volumeCategory,omitempty"`
+	// AutoStop, when set, stops the notebook once it has run for its
+	// Duration (ModelArts's lease); each start may renew it.
+	AutoStop *AutoStop `json:"autoStop,omitempty"`
+
 	// The fields below are the service's bookkeeping; frontends ignore them.
 
 	// Version is the record's version for the Store's optimistic
@@ -105,7 +135,57 @@ type Notebook struct {
 	// Launched reports that the workload has been booted once: later
 	// boots do not run the OnCreate script.
 	Launched bool `json:"launched,omitempty"`
+	// Served reports that the notebook has been InService at least once:
+	// ModelArts says CREATING before, STARTING after.
+	Served bool `json:"served,omitempty"`
+	// FailedBy is the operation that made the notebook Failed (OpBootFailed
+	// or OpLost); "" when it is not Failed.
+	FailedBy Op `json:"failedBy,omitempty"`
 }
+
+// AutoStop is a notebook's lease: it runs for Duration from Since (the
+// start that began or renewed it), then the service stops it.
+type AutoStop struct {
+	Duration time.Duration `json:"duration"`
+	Since    time.Time     `json:"since"`
+}
+
+// At is when the lease runs out.
+func (a *AutoStop) At() time.Time { return a.Since.Add(a.Duration) }
+
+// Key is the notebook's key in its account and kind: the NameKey of a
+// SageMaker notebook's name, a ModelArts notebook's ID.
+func (n *Notebook) Key() string {
+	if n.Kind == KindModelArts {
+		return n.ID
+	}
+	return NameKey(n.Name)
+}
+
+// StoreKey is the key under which a store keeps the notebook of kind whose
+// Key() is key, unique within an account: a SageMaker notebook's NameKey
+// (key in any case), or the kind and the key ("modelarts/ID"; "/" is in no
+// SageMaker name). Stores made before kinds existed need no change.
+func StoreKey(kind Kind, key string) string {
+	if kind == KindSageMaker {
+		return NameKey(key)
+	}
+	return string(kind) + "/" + key
+}
+
+// PathKey is the notebook's segment in proxy paths (see SessionPath): its
+// Key, marked for ModelArts notebooks with a prefix that no SageMaker name
+// can have, so that the two kinds never share a path.
+func (n *Notebook) PathKey() string {
+	if n.Kind == KindModelArts {
+		return modelArtsPathPrefix + n.ID
+	}
+	return NameKey(n.Name)
+}
+
+// modelArtsPathPrefix starts the proxy path segment of a ModelArts notebook;
+// "_" is not in SageMaker's NamePattern.
+const modelArtsPathPrefix = "modelarts_"
 
 // Hook is one lifecycle script: base64-encoded shell script content, as
 // received (the Runtime decodes it when it runs it).

@@ -81,7 +81,7 @@ func (s *Service) DescribeNotebook(ctx context.Context, account, name string) (*
 // Pending and the reconcile loop boots its workload again (OnStart runs,
 // OnCreate does not), keeping the ML storage volume.
 func (s *Service) StartNotebook(ctx context.Context, account, name string) error {
-	return s.userTransition(ctx, account, name, OpStart, func(n *Notebook) { n.FailureReason = "" })
+	return s.userTransition(ctx, account, name, OpStart, func(n *Notebook) { n.FailureReason, n.FailedBy = "", "" })
 }
 
 // StopNotebook stops an InService notebook instance: it goes Stopping and
@@ -97,19 +97,32 @@ func (s *Service) DeleteNotebook(ctx context.Context, account, name string) erro
 	return s.userTransition(ctx, account, name, OpDelete, nil)
 }
 
-// userTransition applies the user operation op under the notebook's
-// operation lock, in one store write, and kicks its worker.
+// userTransition applies the user operation op to the SageMaker notebook
+// name (see transition).
 func (s *Service) userTransition(ctx context.Context, account, name string, op Op, mutate func(*Notebook)) error {
-	r := notebookRef(account, name)
+	_, _, err := s.transition(ctx, notebookRef(account, name), op, mutate)
+	return err
+}
+
+// transition applies the user operation op to the notebook r names under
+// its operation lock, in one store write, and kicks its worker. It returns
+// the status the notebook was in and the notebook after the change.
+func (s *Service) transition(ctx context.Context, r ref, op Op, mutate func(*Notebook)) (Status, *Notebook, error) {
 	unlock := s.locks.Lock(r)
 	defer unlock()
-	cur, err := s.getNotebook(ctx, account, name)
-	if err != nil {
-		return err
+	cur, err := s.get(ctx, r)
+	if errdefs.KindOf(err) == errdefs.NotFound {
+		if IsModelArts(r.nb) {
+			return "", nil, ModelArtsNotFound(r.name)
+		}
+		return "", nil, NotFound(r.name)
 	}
-	next, ok := Next(op, cur.Status)
+	if err != nil {
+		return "", nil, err
+	}
+	next, ok := NextFor(cur.Kind, op, cur.Status)
 	if !ok {
-		return refuse(op, cur)
+		return cur.Status, nil, refuse(op, cur)
 	}
 	from := cur.Status
 	cur.Status, cur.Issued = next, ""
@@ -118,11 +131,11 @@ func (s *Service) userTransition(ctx context.Context, account, name string, op O
 		mutate(cur)
 	}
 	if err := s.save(ctx, cur); err != nil {
-		return err
+		return from, nil, err
 	}
 	s.log.Info("notebook status", "notebook", cur.ARN, "op", op, "from", from, "to", next)
 	s.kick(r)
-	return nil
+	return from, cur, nil
 }
 
 // UpdateNotebook changes a Stopped notebook instance. It goes Updating and

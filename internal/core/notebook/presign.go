@@ -23,7 +23,8 @@ type sessionClaims struct {
 	Version int    `json:"v"`
 	Kind    string `json:"k"`
 	Account string `json:"a"`
-	Name    string `json:"n"` // the notebook's NameKey
+	NB      Kind   `json:"b,omitempty"` // the notebook's kind
+	Name    string `json:"n"`           // the notebook's Key()
 	// Created is the notebook's CreationTime (Unix nanoseconds): a token
 	// does not open a notebook deleted and created again under its name.
 	Created int64 `json:"c"`
@@ -52,13 +53,18 @@ func (s *Service) PresignedURL(ctx context.Context, account, name string, sessio
 	if err != nil {
 		return "", err
 	}
+	return s.presign(nb, session), nil
+}
+
+// presign returns a presigned URL of nb for a session of the given length.
+func (s *Service) presign(nb *Notebook, session time.Duration) string {
 	now := s.clk.Now()
 	c := sessionClaims{
-		Version: 1, Kind: tokenURL, Account: account, Name: NameKey(nb.Name),
+		Version: 1, Kind: tokenURL, Account: nb.AccountID, NB: nb.Kind, Name: nb.Key(),
 		Created: nb.CreationTime.UnixNano(),
 		Expires: now.Add(session).UnixNano(), OpenBy: now.Add(s.cfg.URLWindow).UnixNano(),
 	}
-	return s.base + SessionPath + s.sealClaims(c), nil
+	return s.base + SessionPath + s.sealClaims(c)
 }
 
 // OpenSession checks a token of a presigned URL (within URLWindow of its
@@ -73,7 +79,7 @@ func (s *Service) OpenSession(ctx context.Context, token string) (nb *Notebook, 
 	if err != nil {
 		return nil, "", time.Time{}, err
 	}
-	nb, err = s.store.GetNotebook(ctx, c.Account, c.Name)
+	nb, err = s.store.GetNotebook(ctx, c.NB, c.Account, c.Name)
 	if err != nil || nb.CreationTime.UnixNano() != c.Created {
 		if err == nil || errdefs.KindOf(err) == errdefs.NotFound {
 			return nil, "", time.Time{}, errdefs.New(errdefs.NotFound, ResSession, c.Name, "The notebook instance does not exist.")

@@ -121,14 +121,14 @@ func (s *Service) resync() {
 	}
 	for _, nb := range nbs {
 		if watched(nb.Status) {
-			s.kick(notebookRef(nb.AccountID, nb.Name))
+			s.kick(refOf(nb))
 		}
 	}
 }
 
 // step does the work of the notebook's current status.
 func (s *Service) step(r ref) outcome {
-	nb, err := s.store.GetNotebook(s.ctx, r.account, r.name)
+	nb, err := s.get(s.ctx, r)
 	if err != nil {
 		if errdefs.KindOf(err) == errdefs.NotFound || s.ctx.Err() != nil {
 			return idle
@@ -184,7 +184,7 @@ func (s *Service) stepPending(nb *Notebook) outcome {
 	case st.FailureReason != "":
 		return s.record(nb, OpBootFailed, func(n *Notebook) { n.FailureReason = st.FailureReason })
 	case st.Phase == Ready:
-		return s.record(nb, OpBooted, nil)
+		return s.record(nb, OpBooted, func(n *Notebook) { n.Served = true })
 	default: // Halted or Gone, with no boot under way and no reason given
 		return s.record(nb, OpBootFailed, func(n *Notebook) { n.FailureReason = reasonNoServer })
 	}
@@ -223,9 +223,9 @@ func (s *Service) stepDeleting(nb *Notebook) outcome {
 	if !ok || st.Phase != Gone {
 		return waiting
 	}
-	unlock := s.locks.Lock(notebookRef(nb.AccountID, nb.Name))
+	unlock := s.locks.Lock(refOf(nb))
 	defer unlock()
-	cur, err := s.store.GetNotebook(s.ctx, nb.AccountID, nb.Name)
+	cur, err := s.get(s.ctx, refOf(nb))
 	if err != nil || cur.Status != Deleting || cur.Issued != Deleting {
 		return s.stale(err)
 	}
@@ -237,9 +237,29 @@ func (s *Service) stepDeleting(nb *Notebook) outcome {
 	return idle
 }
 
-// stepInService notices a workload that ended (the notebook stops) or
-// failed or disappeared (the notebook fails) by itself.
+// stepInService stops a notebook whose auto-stop ran out, and notices a
+// workload that ended (the notebook stops) or failed or disappeared (the
+// notebook fails) by itself. A notebook whose auto-stop runs out before the
+// next resync keeps its worker, which looks again every PollInterval.
 func (s *Service) stepInService(nb *Notebook) outcome {
+	if nb.AutoStop != nil {
+		left := nb.AutoStop.At().Sub(s.clk.Now())
+		if left <= 0 {
+			s.log.Info("notebook auto-stop", "notebook", nb.ARN, "after", nb.AutoStop.Duration)
+			return s.record(nb, OpExpired, nil)
+		}
+		if left <= s.cfg.ResyncInterval {
+			if out := s.stepServing(nb); out != idle {
+				return out
+			}
+			return waiting
+		}
+	}
+	return s.stepServing(nb)
+}
+
+// stepServing checks an InService notebook's workload.
+func (s *Service) stepServing(nb *Notebook) outcome {
 	st, ok := s.check(nb)
 	switch {
 	case !ok:
@@ -287,13 +307,13 @@ func (s *Service) lifecycleFor(nb *Notebook) *LifecycleConfig {
 // lock, in one store write: the status changes, the Issued mark clears,
 // LastModifiedTime is now, and mutate (when not nil) adds its changes.
 func (s *Service) record(seen *Notebook, op Op, mutate func(*Notebook)) outcome {
-	unlock := s.locks.Lock(notebookRef(seen.AccountID, seen.Name))
+	unlock := s.locks.Lock(refOf(seen))
 	defer unlock()
-	cur, err := s.store.GetNotebook(s.ctx, seen.AccountID, seen.Name)
+	cur, err := s.get(s.ctx, refOf(seen))
 	if err != nil || cur.Status != seen.Status || cur.Issued != seen.Issued {
 		return s.stale(err)
 	}
-	next, err := internalNext(op, cur.Status)
+	next, err := internalNext(cur.Kind, op, cur.Status)
 	if err != nil {
 		s.log.Error("notebook reconcile", "notebook", cur.ARN, "err", err)
 		return idle
@@ -301,6 +321,9 @@ func (s *Service) record(seen *Notebook, op Op, mutate func(*Notebook)) outcome 
 	from := cur.Status
 	cur.Status, cur.Issued = next, ""
 	cur.LastModifiedTime = s.clk.Now()
+	if next == Failed {
+		cur.FailedBy = op
+	}
 	if mutate != nil {
 		mutate(cur)
 	}
@@ -317,9 +340,9 @@ func (s *Service) record(seen *Notebook, op Op, mutate func(*Notebook)) outcome 
 // mark records bookkeeping (no status change) on a notebook that is still
 // as the step saw it.
 func (s *Service) mark(seen *Notebook, mutate func(*Notebook)) outcome {
-	unlock := s.locks.Lock(notebookRef(seen.AccountID, seen.Name))
+	unlock := s.locks.Lock(refOf(seen))
 	defer unlock()
-	cur, err := s.store.GetNotebook(s.ctx, seen.AccountID, seen.Name)
+	cur, err := s.get(s.ctx, refOf(seen))
 	if err != nil || cur.Status != seen.Status || cur.Issued != seen.Issued {
 		return s.stale(err)
 	}

@@ -18,7 +18,7 @@ func (r *rig) waitIssued(name string, st notebook.Status) {
 	r.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		nb, err := r.st.GetNotebook(ctx, acct, name)
+		nb, err := r.st.GetNotebook(ctx, notebook.KindSageMaker, acct, name)
 		if err != nil {
 			r.t.Fatal(err)
 		}

@@ -132,7 +132,7 @@ func (s *Service) Open(ctx context.Context) error {
 	s.wmu.Unlock()
 	for _, nb := range nbs {
 		if watched(nb.Status) {
-			s.kick(notebookRef(nb.AccountID, nb.Name))
+			s.kick(refOf(nb))
 		}
 	}
 	s.wg.Add(1)
@@ -154,7 +154,7 @@ func (s *Service) Close() {
 
 // getNotebook returns the caller's notebook, or SageMaker's RecordNotFound.
 func (s *Service) getNotebook(ctx context.Context, account, name string) (*Notebook, error) {
-	nb, err := s.store.GetNotebook(ctx, account, name)
+	nb, err := s.store.GetNotebook(ctx, KindSageMaker, account, name)
 	if errdefs.KindOf(err) == errdefs.NotFound {
 		return nil, NotFound(name)
 	}

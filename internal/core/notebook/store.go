@@ -6,9 +6,9 @@ import "context"
 // Implementations live in internal/store/<impl> and pass
 // internal/store/storetest's RunNotebookStore.
 //
-// Records are keyed by (account, NameKey(name)): names that differ only in
-// case name the same record. Methods that take an account and a name look
-// the record up by that key. A store keeps its own copies: changing a
+// Notebooks are keyed by (Kind, account, Key()): SageMaker names that
+// differ only in case name the same record, ModelArts notebooks are keyed by
+// ID. Lifecycle configurations are keyed by (account, NameKey(name)). A store keeps its own copies: changing a
 // record after handing it over, or one it returned, does not change the
 // store. Errors are *errdefs.Error; NotFound and AlreadyExists carry the
 // resource ResNotebook or ResLifecycleConfig (the service rewords them).
@@ -16,10 +16,11 @@ type Store interface {
 	// CreateNotebook stores a new notebook with the Version it carries. A
 	// notebook with the same key is AlreadyExists and nothing is written.
 	CreateNotebook(ctx context.Context, nb *Notebook) error
-	// GetNotebook returns the notebook, or NotFound.
-	GetNotebook(ctx context.Context, account, name string) (*Notebook, error)
-	// ListNotebooks returns the notebooks of account ("" = every account)
-	// in the order they were created.
+	// GetNotebook returns the notebook of kind and account whose Key() is
+	// key (for SageMaker's, a name in any case), or NotFound.
+	GetNotebook(ctx context.Context, kind Kind, account, key string) (*Notebook, error)
+	// ListNotebooks returns the notebooks of every kind of account ("" =
+	// every account) in the order they were created.
 	ListNotebooks(ctx context.Context, account string) ([]*Notebook, error)
 	// UpdateNotebook replaces the stored notebook whose Version equals
 	// nb.Version; on success nb.Version is incremented. A missing notebook

@@ -81,7 +81,7 @@ func (s *Service) editTags(ctx context.Context, account, arn string, edit func(c
 		return err
 	}
 	if t.r.kind == refNotebook {
-		nb, err := s.store.GetNotebook(ctx, account, t.r.name)
+		nb, err := s.get(ctx, t.r)
 		if err != nil {
 			return nil, notFound(err)
 		}
@@ -134,7 +134,7 @@ func (s *Service) ListTags(ctx context.Context, account, resourceARN string, max
 	}
 	var tags []Tag
 	if t.r.kind == refNotebook {
-		nb, err := s.store.GetNotebook(ctx, account, t.r.name)
+		nb, err := s.get(ctx, t.r)
 		if err != nil {
 			if errdefs.KindOf(err) == errdefs.NotFound {
 				return nil, "", TaggedResourceNotFound(resourceARN)

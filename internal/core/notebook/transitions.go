@@ -25,12 +25,13 @@ const (
 	OpUpdated    Op = "updated"     // the update is recorded
 	OpExited     Op = "exited"      // an InService workload ended by itself
 	OpLost       Op = "lost"        // an InService workload failed or disappeared
+	OpExpired    Op = "expired"     // an InService notebook's AutoStop ran out
 )
 
 // UserOps and InternalOps list the operations, for exhaustive tests.
 var (
 	UserOps     = []Op{OpStart, OpStop, OpUpdate, OpDelete}
-	InternalOps = []Op{OpBooted, OpBootFailed, OpHalted, OpUpdated, OpExited, OpLost}
+	InternalOps = []Op{OpBooted, OpBootFailed, OpHalted, OpUpdated, OpExited, OpLost, OpExpired}
 )
 
 // rule is one row of the table: the statuses an operation is allowed in,
@@ -60,12 +61,31 @@ var transitions = map[Op]rule{
 	OpUpdated:    {from: []Status{Updating}, to: Stopped},
 	OpExited:     {from: []Status{InService}, to: Stopped},
 	OpLost:       {from: []Status{InService}, to: Failed},
+	OpExpired:    {from: []Status{InService}, to: Stopping},
 }
 
-// Next applies op to a notebook in status from. ok is false when the table
-// refuses.
+// kindTransitions holds, per kind, the user operations whose rows differ
+// from the shared table (SageMaker's); the kind's row replaces the shared
+// one whole. ModelArts deletes a running notebook too (its delete stops
+// the workload first).
+var kindTransitions = map[Kind]map[Op]rule{
+	KindModelArts: {
+		OpDelete: {from: []Status{InService, Stopped, Failed}, to: Deleting},
+	},
+}
+
+// Next applies op to a SageMaker notebook in status from. ok is false when
+// the table refuses.
 func Next(op Op, from Status) (next Status, ok bool) {
-	r, known := transitions[op]
+	return NextFor(KindSageMaker, op, from)
+}
+
+// NextFor is Next under the rules of kind.
+func NextFor(kind Kind, op Op, from Status) (next Status, ok bool) {
+	r, known := kindTransitions[kind][op]
+	if !known {
+		r, known = transitions[op]
+	}
 	if !known {
 		return "", false
 	}
@@ -77,26 +97,37 @@ func Next(op Op, from Status) (next Status, ok bool) {
 	return "", false
 }
 
-// Allowed returns the statuses op is allowed in and the status it leads to.
+// Allowed returns the statuses op is allowed in for a SageMaker notebook
+// and the status it leads to.
 func Allowed(op Op) (from []Status, to Status) {
-	r := transitions[op]
+	return AllowedFor(KindSageMaker, op)
+}
+
+// AllowedFor is Allowed under the rules of kind.
+func AllowedFor(kind Kind, op Op) (from []Status, to Status) {
+	r, ok := kindTransitions[kind][op]
+	if !ok {
+		r = transitions[op]
+	}
 	return append([]Status(nil), r.from...), r.to
 }
 
 // refuse is the user error for an operation the table refuses, in
 // SageMaker's words.
 func refuse(op Op, nb *Notebook) error {
-	from, to := Allowed(op)
-	return TransitionError(nb.ARN, nb.Status, from, to)
+	from, to := AllowedFor(nb.Kind, op)
+	e := TransitionError(nb.ARN, nb.Status, from, to)
+	e.Err = &StateError{Op: op, From: nb.Status, Served: nb.Served}
+	return e
 }
 
 // strict makes an illegal internal transition panic, so tests catch the bug;
 // a running daemon logs it and leaves the notebook for the next resync.
 var strict = testing.Testing()
 
-// internalNext is Next for the reconcile loop: a refusal is a bug.
-func internalNext(op Op, from Status) (Status, error) {
-	next, ok := Next(op, from)
+// internalNext is NextFor for the reconcile loop: a refusal is a bug.
+func internalNext(kind Kind, op Op, from Status) (Status, error) {
+	next, ok := NextFor(kind, op, from)
 	if !ok {
 		err := fmt.Errorf("illegal internal transition %s from %s", op, from)
 		if strict {

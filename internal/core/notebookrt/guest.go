@@ -16,14 +16,17 @@ import (
 
 // Guest paths and ports, as on SageMaker.
 const (
-	HomeDir          = "/home/ec2-user"
-	VolumePath       = "/home/ec2-user/SageMaker"
-	MetadataFile     = "/opt/ml/metadata/resource-metadata.json"
-	JupyterPort      = 8888
-	jupyterBin       = "/usr/bin/jupyter-notebook" // Debian's, whatever python comes first on PATH
-	failureMarker    = "STRATO-NOTEBOOK-FAILED: "
-	readyMarker      = "STRATO-NOTEBOOK-SERVING"
-	defaultHookLimit = 300 // seconds: SageMaker's 5 minutes
+	HomeDir    = "/home/ec2-user"
+	VolumePath = "/home/ec2-user/SageMaker"
+	// ModelArts's: the work volume is at /home/ma-user/work.
+	ModelArtsHomeDir    = "/home/ma-user"
+	ModelArtsVolumePath = "/home/ma-user/work"
+	MetadataFile        = "/opt/ml/metadata/resource-metadata.json"
+	JupyterPort         = 8888
+	jupyterBin          = "/usr/bin/jupyter-notebook" // Debian's, whatever python comes first on PATH
+	failureMarker       = "STRATO-NOTEBOOK-FAILED: "
+	readyMarker         = "STRATO-NOTEBOOK-SERVING"
+	defaultHookLimit    = 300 // seconds: SageMaker's 5 minutes
 )
 
 // BootScript is the user data of a notebook's instance for one boot: it

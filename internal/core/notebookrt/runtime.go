@@ -39,7 +39,11 @@ type Credentials interface {
 
 // Config configures a Runtime.
 type Config struct {
+	// Instances runs SageMaker's notebooks (a scope of the sagemaker
+	// origin); ModelArts runs ModelArts's (the modelarts origin), which
+	// a Runtime without it refuses to boot.
 	Instances Instances
+	ModelArts Instances
 	// Probe reports whether the notebook server at serverURL (its token
 	// as the URL's password) answers under base.
 	Probe func(ctx context.Context, serverURL, base string) error
@@ -70,8 +74,38 @@ func New(cfg Config) (*Runtime, error) {
 
 // BasePath is where a notebook's server is served through the proxy, and
 // so its base URL.
-func BasePath(account, name string) string {
-	return notebook.SessionPath + account + "/" + notebook.NameKey(name) + "/"
+func BasePath(nb *notebook.Notebook) string {
+	return notebook.SessionPath + nb.AccountID + "/" + nb.PathKey() + "/"
+}
+
+// layout is where a kind of notebook keeps things in its guest.
+type layout struct {
+	origin, image string
+	home, volume  string
+	// metadata: the guest gets SageMaker's resource-metadata.json.
+	metadata bool
+}
+
+// layoutOf returns nb's layout: SageMaker's (ec2-user, the ML volume at
+// ~/SageMaker) or ModelArts's (ma-user, the work volume at ~/work).
+func layoutOf(nb *notebook.Notebook) layout {
+	if notebook.IsModelArts(nb.Kind) {
+		return layout{origin: instance.OriginModelArts, image: catalog.ModelArtsImageNotebook,
+			home: ModelArtsHomeDir, volume: ModelArtsVolumePath}
+	}
+	return layout{origin: instance.OriginSageMaker, image: catalog.SageMakerImageNotebook,
+		home: HomeDir, volume: VolumePath, metadata: true}
+}
+
+// scope returns the instance scope nb's workload runs in.
+func (r *Runtime) scope(nb *notebook.Notebook) (Instances, error) {
+	if !notebook.IsModelArts(nb.Kind) {
+		return r.cfg.Instances, nil
+	}
+	if r.cfg.ModelArts == nil {
+		return nil, errors.New("notebookrt: no instance scope for ModelArts notebooks")
+	}
+	return r.cfg.ModelArts, nil
 }
 
 // tagKey marks a notebook's instance with the notebook it serves.
@@ -92,8 +126,12 @@ func (r *Runtime) token(nb *notebook.Notebook) string {
 
 // find returns the notebook's instance, nil when there is none.
 func (r *Runtime) find(ctx context.Context, nb *notebook.Notebook) (*instance.Instance, error) {
-	insts, _, err := r.cfg.Instances.Describe(ctx, nb.AccountID, instance.Query{
-		Origin:  instance.OriginSageMaker,
+	sc, err := r.scope(nb)
+	if err != nil {
+		return nil, err
+	}
+	insts, _, err := sc.Describe(ctx, nb.AccountID, instance.Query{
+		Origin:  layoutOf(nb).origin,
 		Filters: []instance.Filter{{Field: instance.FieldTag, Key: tagKey, Values: []string{incarnation(nb)}}},
 	})
 	if err != nil {
@@ -113,8 +151,9 @@ func (r *Runtime) find(ctx context.Context, nb *notebook.Notebook) (*instance.In
 
 // script is the boot script of nb.
 func (r *Runtime) script(nb *notebook.Notebook, lc *notebook.LifecycleConfig, first bool) []byte {
+	lay := layoutOf(nb)
 	b := BootScript{NotebookARN: nb.ARN, First: first, Token: r.token(nb),
-		BaseURL: BasePath(nb.AccountID, nb.Name), LimitSeconds: r.cfg.HookLimitSeconds}
+		BaseURL: BasePath(nb), LimitSeconds: r.cfg.HookLimitSeconds, Home: lay.home, Volume: lay.volume}
 	if lc != nil {
 		b.LifecycleConfigARN = lc.ARN
 		if len(lc.OnCreate) > 0 {
@@ -127,9 +166,13 @@ func (r *Runtime) script(nb *notebook.Notebook, lc *notebook.LifecycleConfig, fi
 	return []byte(b.Render())
 }
 
-// env is the guest's environment: where Strato's API is and how to sign.
+// env is the guest's environment: where Strato's API is and how to sign
+// (SageMaker's notebooks: AWS's variables; ModelArts's get none).
 func (r *Runtime) env(ctx context.Context, nb *notebook.Notebook) (map[string]string, error) {
 	env := map[string]string{}
+	if notebook.IsModelArts(nb.Kind) {
+		return env, nil
+	}
 	if r.cfg.Region != "" {
 		env["AWS_REGION"], env["AWS_DEFAULT_REGION"] = r.cfg.Region, r.cfg.Region
 	}
@@ -149,6 +192,10 @@ func (r *Runtime) env(ctx context.Context, nb *notebook.Notebook) (map[string]st
 // Boot launches the notebook's instance (first boot) or starts it again
 // with a boot script for this boot.
 func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.LifecycleConfig, first bool) error {
+	sc, err := r.scope(nb)
+	if err != nil {
+		return err
+	}
 	in, err := r.find(ctx, nb)
 	if err != nil {
 		return err
@@ -157,17 +204,21 @@ func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.
 	if err != nil {
 		return err
 	}
-	files := []driver.File{{Path: MetadataFile, Mode: 0o444, Data: ResourceMetadata(nb.ARN, nb.Name)}}
+	lay := layoutOf(nb)
+	files := []driver.File{}
+	if lay.metadata {
+		files = append(files, driver.File{Path: MetadataFile, Mode: 0o444, Data: ResourceMetadata(nb.ARN, nb.Name)})
+	}
 	userData := r.script(nb, lc, first || in == nil)
 	if in == nil || in.State == instance.Terminated || in.State == instance.ShuttingDown {
 		sum := sha256.Sum256([]byte(incarnation(nb)))
-		_, err := r.cfg.Instances.Run(ctx, nb.AccountID, instance.RunRequest{
-			Origin:       instance.OriginSageMaker,
-			ImageID:      catalog.SageMakerImageNotebook,
+		_, err := sc.Run(ctx, nb.AccountID, instance.RunRequest{
+			Origin:       lay.origin,
+			ImageID:      lay.image,
 			InstanceType: nb.InstanceType,
 			MinCount:     1, MaxCount: 1,
 			UserData:    userData,
-			Volumes:     []instance.VolumeRequest{{SizeGiB: nb.VolumeSizeInGB, MountPath: VolumePath, DeleteOnTermination: true}},
+			Volumes:     []instance.VolumeRequest{{SizeGiB: nb.VolumeSizeInGB, MountPath: lay.volume, DeleteOnTermination: true}},
 			RootScratch: true,
 			Env:         env,
 			Files:       files,
@@ -180,16 +231,16 @@ func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.
 		return nil // already booting or running: Boot is safe to repeat
 	}
 	typ := nb.InstanceType
-	if err := r.cfg.Instances.Reconfigure(ctx, nb.AccountID, in.ID, instance.ReconfigureRequest{
+	if err := sc.Reconfigure(ctx, nb.AccountID, in.ID, instance.ReconfigureRequest{
 		UserData:           &userData,
 		Env:                env,
 		Files:              &files,
 		InstanceType:       &typ,
-		ExtraVolumeSizeGiB: map[string]int{VolumePath: nb.VolumeSizeInGB},
+		ExtraVolumeSizeGiB: map[string]int{lay.volume: nb.VolumeSizeInGB},
 	}); err != nil {
 		return err
 	}
-	_, err = r.cfg.Instances.Start(ctx, nb.AccountID, []string{in.ID}, false)
+	_, err = sc.Start(ctx, nb.AccountID, []string{in.ID}, false)
 	return err
 }
 
@@ -199,9 +250,10 @@ func (r *Runtime) Halt(ctx context.Context, nb *notebook.Notebook) error {
 	if err != nil || in == nil {
 		return err
 	}
+	sc, _ := r.scope(nb) // find succeeded: the scope exists
 	switch in.State {
 	case instance.Pending, instance.Running:
-		_, err = r.cfg.Instances.Stop(ctx, nb.AccountID, []string{in.ID}, instance.StopRequest{})
+		_, err = sc.Stop(ctx, nb.AccountID, []string{in.ID}, instance.StopRequest{})
 		if errdefs.KindOf(err) == errdefs.IncorrectState {
 			return nil // a guest powering off meanwhile
 		}
@@ -216,7 +268,8 @@ func (r *Runtime) Remove(ctx context.Context, nb *notebook.Notebook) error {
 	if err != nil || in == nil || in.State == instance.Terminated || in.State == instance.ShuttingDown {
 		return err
 	}
-	_, err = r.cfg.Instances.TerminateWith(ctx, nb.AccountID, []string{in.ID}, instance.TerminateRequest{})
+	sc, _ := r.scope(nb)
+	_, err = sc.TerminateWith(ctx, nb.AccountID, []string{in.ID}, instance.TerminateRequest{})
 	return err
 }
 
@@ -234,9 +287,10 @@ func (r *Runtime) Check(ctx context.Context, nb *notebook.Notebook) (notebook.Ru
 	switch in.State {
 	case instance.Running:
 		url := fmt.Sprintf("http://:%s@%s:%d", r.token(nb), in.PrivateIP, JupyterPort)
-		if r.cfg.Probe(ctx, url, BasePath(nb.AccountID, nb.Name)) == nil {
+		if r.cfg.Probe(ctx, url, BasePath(nb)) == nil {
 			// InService from here: the instance's compute is metered from now.
-			if err := r.cfg.Instances.MarkServing(ctx, nb.AccountID, in.ID); err != nil {
+			sc, _ := r.scope(nb)
+			if err := sc.MarkServing(ctx, nb.AccountID, in.ID); err != nil {
 				return notebook.RuntimeState{}, err
 			}
 			return notebook.RuntimeState{Phase: notebook.Ready, URL: url}, nil
@@ -244,7 +298,8 @@ func (r *Runtime) Check(ctx context.Context, nb *notebook.Notebook) (notebook.Ru
 		return notebook.RuntimeState{Phase: notebook.Booting}, nil
 	case instance.Stopped, instance.ShuttingDown:
 		st := notebook.RuntimeState{Phase: notebook.Halted}
-		if out, err := r.cfg.Instances.ConsoleOutput(ctx, nb.AccountID, in.ID); err == nil {
+		sc, _ := r.scope(nb)
+		if out, err := sc.ConsoleOutput(ctx, nb.AccountID, in.ID); err == nil {
 			st.FailureReason = FailureReason(lastBoot(string(out.Output), in.ID))
 		}
 		return st, nil

@@ -149,7 +149,7 @@ func TestRuntime(t *testing.T) {
 	if len(fi.serving) != 1 || fi.serving[0] != id {
 		t.Errorf("a ready server must mark the instance serving (metered from then): %v", fi.serving)
 	}
-	if want := " " + BasePath("111122223333", "Lab"); !strings.HasSuffix(probed, want) {
+	if want := " " + BasePath(&notebook.Notebook{AccountID: "111122223333", Name: "Lab"}); !strings.HasSuffix(probed, want) {
 		t.Errorf("probed %q, want the base %q", probed, want)
 	}
 

@@ -36,23 +36,22 @@ type recordKind[T any] struct {
 var (
 	notebookKind = recordKind[*notebook.Notebook]{
 		res: notebook.ResNotebook, noun: "notebook instance",
-		key:     func(n *notebook.Notebook) (string, string) { return n.AccountID, n.Name },
+		key:     func(n *notebook.Notebook) (string, string) { return n.AccountID, notebook.StoreKey(n.Kind, n.Key()) },
 		version: func(n *notebook.Notebook) *int64 { return &n.Version },
 		clone:   (*notebook.Notebook).Clone,
 	}
 	configKind = recordKind[*notebook.LifecycleConfig]{
 		res: notebook.ResLifecycleConfig, noun: "lifecycle configuration",
-		key:     func(c *notebook.LifecycleConfig) (string, string) { return c.AccountID, c.Name },
+		key:     func(c *notebook.LifecycleConfig) (string, string) { return c.AccountID, notebook.NameKey(c.Name) },
 		version: func(c *notebook.LifecycleConfig) *int64 { return &c.Version },
 		clone:   (*notebook.LifecycleConfig).Clone,
 	}
 )
 
-// find returns the index of account's record name, or -1.
-func (k recordKind[T]) find(l *recordList[T], account, name string) int {
-	key := notebook.NameKey(name)
+// find returns the index of account's record with store key key, or -1.
+func (k recordKind[T]) find(l *recordList[T], account, key string) int {
 	for i, r := range l.list {
-		if a, n := k.key(r); a == account && notebook.NameKey(n) == key {
+		if a, n := k.key(r); a == account && n == key {
 			return i
 		}
 	}
@@ -148,13 +147,13 @@ func (s *Store) CreateNotebook(ctx context.Context, nb *notebook.Notebook) error
 }
 
 // GetNotebook returns a copy of the notebook, or NotFound.
-func (s *Store) GetNotebook(ctx context.Context, account, name string) (*notebook.Notebook, error) {
+func (s *Store) GetNotebook(ctx context.Context, kind notebook.Kind, account, key string) (*notebook.Notebook, error) {
 	t, err := s.lockNotebooks(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer t.mu.Unlock()
-	return notebookKind.get(&t.notebooks, account, name)
+	return notebookKind.get(&t.notebooks, account, notebook.StoreKey(kind, key))
 }
 
 // ListNotebooks returns copies of account's notebooks ("" = all) in
@@ -216,7 +215,7 @@ func (s *Store) GetLifecycleConfig(ctx context.Context, account, name string) (*
 		return nil, err
 	}
 	defer t.mu.Unlock()
-	return configKind.get(&t.configs, account, name)
+	return configKind.get(&t.configs, account, notebook.NameKey(name))
 }
 
 // ListLifecycleConfigs returns copies of account's configurations ("" =

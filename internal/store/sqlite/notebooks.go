@@ -30,20 +30,20 @@ var (
 // CreateNotebook stores a new notebook with the Version it carries; see
 // notebook.Store.
 func (s *Store) CreateNotebook(ctx context.Context, nb *notebook.Notebook) error {
-	if nb == nil || nb.AccountID == "" || nb.Name == "" {
-		return errdefs.New(errdefs.InvalidArgument, notebook.ResNotebook, "", "notebook account or name is empty")
+	if nb == nil || nb.AccountID == "" || nb.Key() == "" {
+		return errdefs.New(errdefs.InvalidArgument, notebook.ResNotebook, "", "notebook account or key is empty")
 	}
 	data, err := encodeNotebook(nb, nb.Version)
 	if err != nil {
 		return err
 	}
-	return s.createRecord(ctx, notebookRecords, nb.AccountID, nb.Name, string(nb.Status), nb.Version, data)
+	return s.createRecord(ctx, notebookRecords, nb.AccountID, notebook.StoreKey(nb.Kind, nb.Key()), string(nb.Status), nb.Version, data)
 }
 
 // GetNotebook returns the notebook, or NotFound.
-func (s *Store) GetNotebook(ctx context.Context, account, name string) (*notebook.Notebook, error) {
+func (s *Store) GetNotebook(ctx context.Context, kind notebook.Kind, account, key string) (*notebook.Notebook, error) {
 	var nb *notebook.Notebook
-	err := s.getRecord(ctx, notebookRecords, account, name, func(version int64, data []byte) error {
+	err := s.getRecord(ctx, notebookRecords, account, notebook.StoreKey(kind, key), func(version int64, data []byte) error {
 		var err error
 		nb, err = decodeNotebook(version, data)
 		return err
@@ -72,7 +72,7 @@ func (s *Store) UpdateNotebook(ctx context.Context, nb *notebook.Notebook) error
 	if err != nil {
 		return err
 	}
-	if err := s.updateRecord(ctx, notebookRecords, nb.AccountID, nb.Name, string(nb.Status), nb.Version, data); err != nil {
+	if err := s.updateRecord(ctx, notebookRecords, nb.AccountID, notebook.StoreKey(nb.Kind, nb.Key()), string(nb.Status), nb.Version, data); err != nil {
 		return err
 	}
 	nb.Version++
@@ -85,7 +85,7 @@ func (s *Store) DeleteNotebook(ctx context.Context, nb *notebook.Notebook) error
 	if nb == nil {
 		return errdefs.New(errdefs.InvalidArgument, notebook.ResNotebook, "", "notebook is nil")
 	}
-	return s.deleteRecord(ctx, notebookRecords, nb.AccountID, nb.Name, nb.Version)
+	return s.deleteRecord(ctx, notebookRecords, nb.AccountID, notebook.StoreKey(nb.Kind, nb.Key()), nb.Version)
 }
 
 // CreateLifecycleConfig stores a new lifecycle configuration; see
@@ -98,13 +98,13 @@ func (s *Store) CreateLifecycleConfig(ctx context.Context, c *notebook.Lifecycle
 	if err != nil {
 		return err
 	}
-	return s.createRecord(ctx, configRecords, c.AccountID, c.Name, "", c.Version, data)
+	return s.createRecord(ctx, configRecords, c.AccountID, notebook.NameKey(c.Name), "", c.Version, data)
 }
 
 // GetLifecycleConfig returns the configuration, or NotFound.
 func (s *Store) GetLifecycleConfig(ctx context.Context, account, name string) (*notebook.LifecycleConfig, error) {
 	var c *notebook.LifecycleConfig
-	err := s.getRecord(ctx, configRecords, account, name, func(version int64, data []byte) error {
+	err := s.getRecord(ctx, configRecords, account, notebook.NameKey(name), func(version int64, data []byte) error {
 		var err error
 		c, err = decodeConfig(version, data)
 		return err
@@ -134,7 +134,7 @@ func (s *Store) UpdateLifecycleConfig(ctx context.Context, c *notebook.Lifecycle
 	if err != nil {
 		return err
 	}
-	if err := s.updateRecord(ctx, configRecords, c.AccountID, c.Name, "", c.Version, data); err != nil {
+	if err := s.updateRecord(ctx, configRecords, c.AccountID, notebook.NameKey(c.Name), "", c.Version, data); err != nil {
 		return err
 	}
 	c.Version++
@@ -147,12 +147,13 @@ func (s *Store) DeleteLifecycleConfig(ctx context.Context, c *notebook.Lifecycle
 	if c == nil {
 		return errdefs.New(errdefs.InvalidArgument, notebook.ResLifecycleConfig, "", "lifecycle configuration is nil")
 	}
-	return s.deleteRecord(ctx, configRecords, c.AccountID, c.Name, c.Version)
+	return s.deleteRecord(ctx, configRecords, c.AccountID, notebook.NameKey(c.Name), c.Version)
 }
 
-// createRecord inserts a row; an existing key is AlreadyExists.
-func (s *Store) createRecord(ctx context.Context, k record, account, name, status string, version int64, data []byte) error {
-	key := notebook.NameKey(name)
+// createRecord inserts a row under key (the record's store key, as the
+// name_key column holds it); an existing key is AlreadyExists.
+func (s *Store) createRecord(ctx context.Context, k record, account, key, status string, version int64, data []byte) error {
+	name := key
 	now := formatTime(s.clock.Now())
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var (
@@ -181,13 +182,14 @@ func (s *Store) createRecord(ctx context.Context, k record, account, name, statu
 }
 
 // getRecord reads one row and hands its version and data to decode.
-func (s *Store) getRecord(ctx context.Context, k record, account, name string, decode func(int64, []byte) error) error {
+func (s *Store) getRecord(ctx context.Context, k record, account, key string, decode func(int64, []byte) error) error {
+	name := key
 	var (
 		version int64
 		data    []byte
 	)
 	err := s.r.QueryRowContext(ctx, `SELECT version, data FROM `+k.table+` WHERE account_id = ? AND name_key = ?`,
-		account, notebook.NameKey(name)).Scan(&version, &data)
+		account, key).Scan(&version, &data)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return errdefs.Newf(errdefs.NotFound, k.res, name, "%s %s does not exist", k.noun, name)
@@ -224,8 +226,8 @@ func (s *Store) listRecords(ctx context.Context, k record, account string, decod
 }
 
 // updateRecord replaces the row whose version equals version.
-func (s *Store) updateRecord(ctx context.Context, k record, account, name, status string, version int64, data []byte) error {
-	key := notebook.NameKey(name)
+func (s *Store) updateRecord(ctx context.Context, k record, account, key, status string, version int64, data []byte) error {
+	name := key
 	now := formatTime(s.clock.Now())
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var (
@@ -247,10 +249,11 @@ func (s *Store) updateRecord(ctx context.Context, k record, account, name, statu
 }
 
 // deleteRecord removes the row whose version equals version.
-func (s *Store) deleteRecord(ctx context.Context, k record, account, name string, version int64) error {
+func (s *Store) deleteRecord(ctx context.Context, k record, account, key string, version int64) error {
+	name := key
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE account_id = ? AND name_key = ? AND version = ?`,
-			account, notebook.NameKey(name), version)
+			account, key, version)
 		if err != nil {
 			return internal("delete "+k.noun, err)
 		}

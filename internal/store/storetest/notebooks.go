@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func RunNotebookStore(t *testing.T, open func(t *testing.T) notebook.Store) {
 	t.Run("FixturesAreFull", testNotebookFixturesAreFull)
 	t.Run("NotebookRoundTrip", func(t *testing.T) { testNotebookRoundTrip(t, open) })
 	t.Run("NotebookKeys", func(t *testing.T) { testNotebookKeys(t, open) })
+	t.Run("NotebookKinds", func(t *testing.T) { testNotebookKinds(t, open) })
 	t.Run("NotebookVersions", func(t *testing.T) { testNotebookVersions(t, open) })
 	t.Run("NotebookCopies", func(t *testing.T) { testNotebookCopies(t, open) })
 	t.Run("ConfigRoundTrip", func(t *testing.T) { testConfigRoundTrip(t, open) })
@@ -48,7 +50,18 @@ func FullNotebook(account, name string, created time.Time) *notebook.Notebook {
 		PlatformIdentifier: "notebook-al2023-v1", MinimumIMDSVersion: "2",
 		Tags:    []notebook.Tag{{Key: "team", Value: "ml"}, {Key: "empty"}},
 		Version: 3, Issued: notebook.Stopping, Launched: true,
+		Description: "a notebook — ünïcode", ImageID: "5e5a3d1f-5c1e-4f4a-9d3e-7a1b2c3d4e5f", VolumeCategory: "EVS",
+		AutoStop: &notebook.AutoStop{Duration: 90 * time.Minute, Since: created.Add(time.Second)},
+		Served:   true, FailedBy: notebook.OpLost,
 	}
+}
+
+// FullModelArtsNotebook returns FullNotebook as a ModelArts notebook with
+// id id: Kind and ID, which FullNotebook leaves zero, are set.
+func FullModelArtsNotebook(account, id, name string, created time.Time) *notebook.Notebook {
+	nb := FullNotebook(account, name, created)
+	nb.Kind, nb.ID = notebook.KindModelArts, id
+	return nb
 }
 
 // FullConfig returns a lifecycle configuration with every field set.
@@ -67,7 +80,7 @@ const otherAccount = "210987654321"
 // testNotebookFixturesAreFull keeps FullNotebook and FullConfig complete
 // when their types grow a field.
 func testNotebookFixturesAreFull(t *testing.T) {
-	for _, path := range zeroFields(reflect.ValueOf(FullNotebook(account, "nb", t0)), "Notebook") {
+	for _, path := range zeroFields(reflect.ValueOf(FullModelArtsNotebook(account, "id", "nb", t0)), "Notebook") {
 		t.Errorf("FullNotebook leaves %s zero; set it so that round trips cover it", path)
 	}
 	for _, path := range zeroFields(reflect.ValueOf(FullConfig(account, "cfg", t0)), "LifecycleConfig") {
@@ -97,7 +110,7 @@ func testNotebookRoundTrip(t *testing.T, open func(t *testing.T) notebook.Store)
 	c.Issued, c.Launched, c.FailureReason, c.Status = "", false, "", notebook.Pending
 	mustCreateNotebooks(t, s, a, b, c)
 	for _, want := range []*notebook.Notebook{a, b, c} {
-		got, err := s.GetNotebook(ctx, want.AccountID, want.Name)
+		got, err := s.GetNotebook(ctx, notebook.KindSageMaker, want.AccountID, want.Name)
 		if err != nil {
 			t.Fatalf("GetNotebook(%s): %v", want.Name, err)
 		}
@@ -142,20 +155,80 @@ func testNotebookKeys(t *testing.T, open func(t *testing.T) notebook.Store) {
 		{"same name", func() error { return s.CreateNotebook(ctx, FullNotebook(account, "My-Notebook", t0)) }, errdefs.AlreadyExists},
 		{"name in another case", func() error { return s.CreateNotebook(ctx, FullNotebook(account, "my-notebook", t0)) }, errdefs.AlreadyExists},
 		{"same name, other account", func() error { return s.CreateNotebook(ctx, FullNotebook(otherAccount, "My-Notebook", t0)) }, 0},
-		{"get in another case", func() error { _, err := s.GetNotebook(ctx, account, "MY-NOTEBOOK"); return err }, 0},
-		{"get unknown", func() error { _, err := s.GetNotebook(ctx, account, "nope"); return err }, errdefs.NotFound},
-		{"get from another account", func() error { _, err := s.GetNotebook(ctx, "999999999999", "My-Notebook"); return err }, errdefs.NotFound},
+		{"get in another case", func() error { _, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "MY-NOTEBOOK"); return err }, 0},
+		{"get unknown", func() error { _, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "nope"); return err }, errdefs.NotFound},
+		{"get from another account", func() error {
+			_, err := s.GetNotebook(ctx, notebook.KindSageMaker, "999999999999", "My-Notebook")
+			return err
+		}, errdefs.NotFound},
 		{"create without a name", func() error { return s.CreateNotebook(ctx, FullNotebook(account, "", t0)) }, errdefs.InvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantErr(t, tt.call(), tt.kind, notebookRes(tt.kind)) })
 	}
-	got, err := s.GetNotebook(ctx, account, "my-notebook")
+	got, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "my-notebook")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(got, nb, cmpOpts); d != "" {
 		t.Errorf("a refused create changed the notebook (-got +want):\n%s", d)
+	}
+}
+
+// testNotebookKinds: notebooks of different kinds have separate keys. A
+// ModelArts notebook is keyed by its ID, exactly, and its name need not be
+// unique.
+func testNotebookKinds(t *testing.T, open func(t *testing.T) notebook.Store) {
+	ctx := context.Background()
+	s := open(t)
+	const id = "0f6a1c2e-1111-2222-3333-444455556666"
+	sm := FullNotebook(account, id, t0) // a SageMaker name that is a ModelArts id
+	ma := FullModelArtsNotebook(account, id, "same-name", t0.Add(time.Second))
+	twin := FullModelArtsNotebook(account, "0f6a1c2e-1111-2222-3333-777788889999", "same-name", t0.Add(2*time.Second))
+	mustCreateNotebooks(t, s, sm, ma, twin)
+	if err := s.CreateNotebook(ctx, FullModelArtsNotebook(account, id, "other", t0)); errdefs.KindOf(err) != errdefs.AlreadyExists {
+		t.Errorf("create of a taken ModelArts id = %v; want AlreadyExists", err)
+	}
+	for _, tt := range []struct {
+		kind notebook.Kind
+		key  string
+		want *notebook.Notebook
+	}{
+		{notebook.KindSageMaker, id, sm},
+		{notebook.KindSageMaker, strings.ToUpper(id), sm},
+		{notebook.KindModelArts, id, ma},
+		{notebook.KindModelArts, twin.ID, twin},
+	} {
+		got, err := s.GetNotebook(ctx, tt.kind, account, tt.key)
+		if err != nil {
+			t.Fatalf("GetNotebook(%q, %s): %v", tt.kind, tt.key, err)
+		}
+		if d := cmp.Diff(got, tt.want, cmpOpts); d != "" {
+			t.Errorf("GetNotebook(%q, %s) (-got +want):\n%s", tt.kind, tt.key, d)
+		}
+	}
+	if _, err := s.GetNotebook(ctx, notebook.KindModelArts, account, strings.ToUpper(id)); errdefs.KindOf(err) != errdefs.NotFound {
+		t.Errorf("GetNotebook of a ModelArts id in upper case = %v; want NotFound", err)
+	}
+	if _, err := s.GetNotebook(ctx, notebook.KindModelArts, account, "same-name"); errdefs.KindOf(err) != errdefs.NotFound {
+		t.Errorf("GetNotebook of a ModelArts name = %v; want NotFound (the key is the id)", err)
+	}
+	ma.Status = notebook.InService
+	if err := s.UpdateNotebook(ctx, ma); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetNotebook(ctx, notebook.KindSageMaker, account, id); got.Status != sm.Status {
+		t.Errorf("updating the ModelArts notebook changed the SageMaker one: status %s", got.Status)
+	}
+	if err := s.DeleteNotebook(ctx, ma); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.ListNotebooks(ctx, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(all, []*notebook.Notebook{sm, twin}, cmpOpts); d != "" {
+		t.Errorf("ListNotebooks after deleting the ModelArts notebook (-got +want):\n%s", d)
 	}
 }
 
@@ -181,7 +254,7 @@ func testNotebookVersions(t *testing.T, open func(t *testing.T) notebook.Store) 
 	if upd.Version != nb.Version+1 {
 		t.Errorf("Version after an update = %d, want %d", upd.Version, nb.Version+1)
 	}
-	got, err := s.GetNotebook(ctx, account, "nb")
+	got, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "nb")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,13 +282,13 @@ func testNotebookVersions(t *testing.T, open func(t *testing.T) notebook.Store) 
 	if stale.Version != nb.Version {
 		t.Errorf("a refused update changed the caller's Version to %d", stale.Version)
 	}
-	if got, err := s.GetNotebook(ctx, account, "nb"); err != nil || got.Version != upd.Version || got.Status != notebook.InService {
+	if got, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "nb"); err != nil || got.Version != upd.Version || got.Status != notebook.InService {
 		t.Errorf("refused writes changed the notebook: %+v, %v", got, err)
 	}
 	if err := s.DeleteNotebook(ctx, upd); err != nil {
 		t.Fatalf("DeleteNotebook: %v", err)
 	}
-	if _, err := s.GetNotebook(ctx, account, "nb"); !errors.Is(err, errdefs.ErrNotFound) {
+	if _, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "nb"); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("GetNotebook after delete: %v, want NotFound", err)
 	}
 	// The name is free again.
@@ -232,7 +305,7 @@ func testNotebookCopies(t *testing.T, open func(t *testing.T) notebook.Store) {
 		t.Fatal(err)
 	}
 	in.Tags[0].Value, in.SecurityGroups[0], in.Status = "changed", "sg-x", notebook.Deleting
-	got, err := s.GetNotebook(ctx, account, "nb")
+	got, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "nb")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +315,7 @@ func testNotebookCopies(t *testing.T, open func(t *testing.T) notebook.Store) {
 		t.Fatal(err)
 	}
 	lst[0].AdditionalCodeRepositories[0] = "changed"
-	again, err := s.GetNotebook(ctx, account, "nb")
+	again, err := s.GetNotebook(ctx, notebook.KindSageMaker, account, "nb")
 	if err != nil {
 		t.Fatal(err)
 	}

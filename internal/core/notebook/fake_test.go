@@ -55,7 +55,7 @@ var _ notebook.Runtime = (*fakeRuntime)(nil)
 
 func newFakeRuntime() *fakeRuntime { return &fakeRuntime{workloads: map[string]*workload{}} }
 
-func wkey(nb *notebook.Notebook) string { return nb.AccountID + "/" + notebook.NameKey(nb.Name) }
+func wkey(nb *notebook.Notebook) string { return nb.AccountID + "/" + nb.PathKey() }
 
 func (f *fakeRuntime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.LifecycleConfig, first bool) error {
 	f.mu.Lock()

@@ -154,9 +154,9 @@ type AutoStop struct {
 func (a *AutoStop) At() time.Time { return a.Since.Add(a.Duration) }
 
 // Key is the notebook's key in its account and kind: the NameKey of a
-// SageMaker notebook's name, a ModelArts notebook's ID.
+// SageMaker notebook's name, a ModelArts notebook's ID (either API's).
 func (n *Notebook) Key() string {
-	if n.Kind == KindModelArts {
+	if IsModelArts(n.Kind) {
 		return n.ID
 	}
 	return NameKey(n.Name)
@@ -177,7 +177,7 @@ func StoreKey(kind Kind, key string) string {
 // Key, marked for ModelArts notebooks with a prefix that no SageMaker name
 // can have, so that the two kinds never share a path.
 func (n *Notebook) PathKey() string {
-	if n.Kind == KindModelArts {
+	if IsModelArts(n.Kind) {
 		return modelArtsPathPrefix + n.ID
 	}
 	return NameKey(n.Name)

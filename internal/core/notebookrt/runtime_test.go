@@ -199,3 +199,52 @@ func TestRuntime(t *testing.T) {
 		t.Errorf("boot of the new notebook: %v, %d launches", err, len(fi.runs))
 	}
 }
+
+func TestRuntimeModelArts(t *testing.T) {
+	ctx := context.Background()
+	sm, ma := &fakeInstances{consoles: map[string]string{}}, &fakeInstances{consoles: map[string]string{}}
+	var probedBase string
+	cfg := Config{Instances: sm, Credentials: keys{}, GuestAPIURL: "http://169.254.169.254:8773", Region: "us-east-1",
+		Key: []byte("k"), Probe: func(ctx context.Context, url, base string) error { probedBase = base; return nil }}
+	nb := &notebook.Notebook{Kind: notebook.KindModelArts, ID: "0f6a1c2e-1111-2222-3333-444455556666", Name: "lab",
+		ARN: "modelarts:r:111122223333:modelarts/0f6a1c2e-1111-2222-3333-444455556666", AccountID: "111122223333",
+		InstanceType: "modelarts.vm.cpu.2u", VolumeSizeInGB: 5, CreationTime: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+
+	noScope, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := noScope.Boot(ctx, nb, nil, true); err == nil {
+		t.Error("a runtime without a ModelArts scope booted a ModelArts notebook")
+	}
+	cfg.ModelArts = ma
+	rt, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Boot(ctx, nb, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(sm.runs) != 0 || len(ma.runs) != 1 {
+		t.Fatalf("launches: %d in SageMaker's scope, %d in ModelArts's; want 0 and 1", len(sm.runs), len(ma.runs))
+	}
+	req := ma.runs[0]
+	if req.Origin != instance.OriginModelArts || req.ImageID != catalog.ModelArtsImageNotebook || req.InstanceType != "modelarts.vm.cpu.2u" ||
+		len(req.Volumes) != 1 || req.Volumes[0] != (instance.VolumeRequest{SizeGiB: 5, MountPath: ModelArtsVolumePath, DeleteOnTermination: true}) {
+		t.Errorf("launch request: %+v", req)
+	}
+	if len(req.Env) != 0 || len(req.Files) != 0 {
+		t.Errorf("a ModelArts guest got SageMaker's environment %v or files %+v", req.Env, req.Files)
+	}
+	ud := string(req.UserData)
+	if !strings.Contains(ud, "export HOME='"+ModelArtsHomeDir+"'") || !strings.Contains(ud, "--notebook-dir='"+ModelArtsVolumePath+"'") {
+		t.Errorf("boot script does not use ma-user's home and work volume:\n%s", ud)
+	}
+	ma.insts[0].State = instance.Running
+	if st, _ := rt.Check(ctx, nb); st.Phase != notebook.Ready {
+		t.Fatalf("Check: %+v", st)
+	}
+	if want := notebook.SessionPath + "111122223333/modelarts_" + nb.ID + "/"; probedBase != want || BasePath(nb) != want {
+		t.Errorf("base path %q (BasePath %q); want %q", probedBase, BasePath(nb), want)
+	}
+}

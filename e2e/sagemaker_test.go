@@ -84,9 +84,15 @@ func openNotebook(t *testing.T, sm *sagemaker.Client, name string) *jupyter {
 	if err != nil {
 		t.Fatalf("CreatePresignedNotebookInstanceUrl: %v", err)
 	}
+	return openURL(t, aws.ToString(out.AuthorizedUrl))
+}
+
+// openURL opens a notebook's authenticated URL in a new browser session.
+func openURL(t *testing.T, authorized string) *jupyter {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	resp, err := c.Get(aws.ToString(out.AuthorizedUrl))
+	resp, err := c.Get(authorized)
 	if err != nil {
 		t.Fatalf("open the presigned URL: %v", err)
 	}

@@ -73,12 +73,19 @@ func cmdEnv(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if endpoint == "" {
 		endpoint = "http://127.0.0.1:8773"
 	}
+	// The AWS SDKs and CLIs read AWS_*; Huawei Cloud's SDK reads the
+	// HUAWEICLOUD_SDK_* credentials (its endpoint is set in code: the same
+	// URL). The project id is the account's ModelArts project.
 	for _, kv := range [][2]string{
 		{"AWS_ENDPOINT_URL", endpoint},
 		{"AWS_ACCESS_KEY_ID", k.AccessKeyID},
 		{"AWS_SECRET_ACCESS_KEY", k.SecretAccessKey},
 		{"AWS_REGION", *region},
 		{"AWS_DEFAULT_REGION", *region},
+		{"HUAWEICLOUD_SDK_AK", k.AccessKeyID},
+		{"HUAWEICLOUD_SDK_SK", k.SecretAccessKey},
+		{"HUAWEICLOUD_SDK_PROJECT_ID", iam.ProjectID(k.AccountID)},
+		{"HUAWEICLOUD_SDK_REGION", *region},
 	} {
 		fmt.Fprintf(stdout, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}

@@ -44,6 +44,11 @@ func TestEnvPrintsTheDefaultKey(t *testing.T) {
 	if env["AWS_ENDPOINT_URL"] != "http://127.0.0.1:8773" || env["AWS_REGION"] != "us-east-1" {
 		t.Errorf("endpoint/region = %q/%q", env["AWS_ENDPOINT_URL"], env["AWS_REGION"])
 	}
+	// Huawei Cloud's SDK: the same key, and the account's project.
+	if env["HUAWEICLOUD_SDK_AK"] != env["AWS_ACCESS_KEY_ID"] || env["HUAWEICLOUD_SDK_SK"] != env["AWS_SECRET_ACCESS_KEY"] ||
+		!regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(env["HUAWEICLOUD_SDK_PROJECT_ID"]) {
+		t.Errorf("Huawei Cloud SDK variables look wrong: %v", env)
+	}
 	// Idempotent: the same key the second time.
 	out2, _ := runCmd(t, "env", "--data-dir", dir)
 	if out2 != out {

@@ -19,14 +19,28 @@ import (
 // serves (from MarkServing, InService, to its stop), per second without a
 // minimum — and its ML volume as storage while
 // it exists; the scratch root is no storage of its own.
+//
+// ModelArts's notebooks (instance.OriginModelArts) are billed the same way
+// under api=modelarts.
 func TestSageMakerInstanceBills(t *testing.T) {
-	if metering.APISageMaker != instance.OriginSageMaker {
-		t.Fatalf("metering reads api %q, the engine writes %q", metering.APISageMaker, instance.OriginSageMaker)
+	for _, tt := range []struct {
+		api, origin, image, typ, volume string
+	}{
+		{metering.APISageMaker, instance.OriginSageMaker, catalog.SageMakerImageNotebook, "ml.t3.medium", "/home/ec2-user/SageMaker"},
+		{metering.APIModelArts, instance.OriginModelArts, catalog.ModelArtsImageNotebook, "modelarts.vm.cpu.2u", "/home/ma-user/work"},
+	} {
+		t.Run(tt.origin, func(t *testing.T) { testNotebookInstanceBills(t, tt.api, tt.origin, tt.image, tt.typ, tt.volume) })
+	}
+}
+
+func testNotebookInstanceBills(t *testing.T, api, origin, image, typ, volume string) {
+	if api != origin {
+		t.Fatalf("metering reads api %q, the engine writes %q", api, origin)
 	}
 	t0 := time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
 	d := newDaemon(t, t0)
 	ctx := context.Background()
-	sm := d.svc.Scope(instance.OriginSageMaker)
+	sm := d.svc.Scope(origin)
 	wait := func(id string, want instance.State) {
 		t.Helper()
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
@@ -41,8 +55,8 @@ func TestSageMakerInstanceBills(t *testing.T) {
 		t.Fatalf("%s did not reach %s", id, want)
 	}
 	res, err := sm.Run(ctx, acct, instance.RunRequest{
-		ImageID: catalog.SageMakerImageNotebook, InstanceType: "ml.t3.medium", MinCount: 1, MaxCount: 1,
-		Volumes:     []instance.VolumeRequest{{SizeGiB: 5, MountPath: "/home/ec2-user/SageMaker", DeleteOnTermination: true}},
+		ImageID: image, InstanceType: typ, MinCount: 1, MaxCount: 1,
+		Volumes:     []instance.VolumeRequest{{SizeGiB: 5, MountPath: volume, DeleteOnTermination: true}},
 		RootScratch: true,
 		Files:       []driver.File{{Path: "/opt/ml/metadata/resource-metadata.json", Data: []byte("{}")}},
 	})
@@ -94,8 +108,8 @@ func TestSageMakerInstanceBills(t *testing.T) {
 		got = append(got, line{who, l.API, l.InstanceType, l.Kind, l.SizeGiB, l.Starts, l.Seconds})
 	}
 	want := []line{
-		{"instance", "sagemaker", "ml.t3.medium", metering.KindCompute, 0, 2, 130},
-		{"ml-volume", "sagemaker", "", metering.KindStorage, 5, 0, 350},
+		{"instance", api, typ, metering.KindCompute, 0, 2, 130},
+		{"ml-volume", api, "", metering.KindStorage, 5, 0, 350},
 	}
 	if d := cmp.Diff(got, want); d != "" {
 		t.Errorf("bill lines (-got +want):\n%s", d)

@@ -161,7 +161,9 @@ func TestModelArtsAutoStop(t *testing.T) {
 
 func TestModelArtsFailures(t *testing.T) {
 	r := newRig(t)
-	r.rt.script(func(f *fakeRuntime) { f.afterBoot = &notebook.RuntimeState{Phase: notebook.Halted, FailureReason: "boom"} })
+	r.rt.script(func(f *fakeRuntime) {
+		f.afterBoot = &notebook.RuntimeState{Phase: notebook.Halted, FailureReason: "boom"}
+	})
 	nb := r.createMA(notebook.KindModelArts, "bad", 0)
 	got := r.waitMA(nb, notebook.Failed)
 	if got.FailedBy != notebook.OpBootFailed || got.Served || got.FailureReason != "boom" {

@@ -91,6 +91,7 @@ func newNotebooks(ctx context.Context, st *sqlite.Store, insts *instance.Service
 	}
 	rt, err := notebookrt.New(notebookrt.Config{
 		Instances:   insts.Scope(instance.OriginSageMaker),
+		ModelArts:   insts.Scope(instance.OriginModelArts),
 		Probe:       notebookproxy.Probe,
 		Credentials: guestKeys{ids: ids, mu: &sync.Mutex{}},
 		GuestAPIURL: drv.Capabilities().GuestAPIURL,

@@ -22,6 +22,7 @@ import (
 	"strato/internal/api/adminapi"
 	"strato/internal/api/ec2api"
 	"strato/internal/api/ecsapi"
+	"strato/internal/api/modelartsapi"
 	"strato/internal/api/notebookproxy"
 	"strato/internal/api/sagemakerapi"
 	"strato/internal/clock"
@@ -36,6 +37,7 @@ import (
 
 // serveConfig is everything `strato serve` can be told.
 type serveConfig struct {
+	maMinDuration       time.Duration // ModelArts's shortest auto-stop
 	addr                string
 	dataDir             string
 	stopTimeout         time.Duration
@@ -80,6 +82,8 @@ func serveFlags(fs *flag.FlagSet) *serveConfig {
 	fs.StringVar(&c.bridge, "bridge", "strato0", "host bridge of the instances' private network (sandbox driver); its address is the private CIDR's first")
 	fs.StringVar(&c.imdsTokens, "imds-tokens", "optional", "instance metadata service: optional (IMDSv1 and v2) or required (IMDSv2 tokens only)")
 	fs.BoolVar(&c.nat, "nat", true, "give instances outbound NAT through the host where it allows it (sandbox driver)")
+	fs.DurationVar(&c.maMinDuration, "modelarts-min-duration", time.Hour,
+		"shortest auto-stop duration ModelArts requests may ask for (ModelArts's own lower bound is an hour; lower it for test rigs)")
 	fs.StringVar(&c.prices, "prices", "", "JSON price file laid over the built-in prices (README: Metering and bills)")
 	return c
 }
@@ -241,6 +245,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Catalog: cat, MaxImageBytes: images.MaxArchiveBytes()})
 	sm := sagemakerapi.New(sagemakerapi.Config{Notebooks: nbs, IAM: ids, Clock: clk,
 		Logger: log.With("component", "sagemakerapi"), Region: c.region, MaxBodyBytes: c.maxBody})
+	ma := modelartsapi.New(modelartsapi.Config{Notebooks: nbs, IAM: ids, Catalog: cat, Clock: clk,
+		Logger: log.With("component", "modelartsapi"), MaxBodyBytes: c.maxBody, MinAutoStop: c.maMinDuration})
 	proxy := notebookproxy.New(nbs, log.With("component", "notebookproxy"))
 	srv, err := server.New(server.Config{
 		Logger: log.With("component", "http"),
@@ -248,6 +254,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			{Name: "admin", Match: adminapi.Match, Handler: admin},
 			{Name: "notebook", Match: notebookproxy.Match, Handler: proxy},
 			{Name: "sagemaker", Match: sagemakerapi.Match, Handler: sm},
+			{Name: "modelarts", Match: modelartsapi.Match, Handler: ma},
 			{Name: "ecs", Match: ecs.Match, Handler: ecs}, // before ec2: Alibaba RPC requests also carry Action
 			{Name: "ec2", Match: isEC2, Handler: ec2},
 		},

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer/algorithm"
 	hcconfig "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/impl"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
@@ -293,7 +295,7 @@ func TestModelArtsErrors(t *testing.T) {
 	created := createModelArts(t, ma, "errors", nil)
 	id := deref(created.Id)
 	_, err = ma.StartNotebook(&model.StartNotebookRequest{Id: id})
-	wantHWError(t, "start while creating", err, 400, "ModelArts.6306", "")
+	wantHWError(t, "start while creating", err, 400, "ModelArts.6357", "another operation")
 	waitModelArts(t, ma, id, "RUNNING")
 	_, err = ma.StartNotebook(&model.StartNotebookRequest{Id: id})
 	wantHWError(t, "start while running", err, 400, "ModelArts.6305", "")
@@ -327,8 +329,18 @@ func TestModelArtsErrors(t *testing.T) {
 func (s *Server) hwSigned(t *testing.T, method, path string, body any) (int, []byte) {
 	t.Helper()
 	k := Key{AccessKeyID: s.env("HUAWEICLOUD_SDK_AK"), SecretAccessKey: s.env("HUAWEICLOUD_SDK_SK")}
+	path, query, _ := strings.Cut(path, "?")
 	b := request.NewHttpRequestBuilder().WithEndpoint(s.Endpoint).WithPath(path).WithMethod(method).
-		AddHeaderParam("Content-Type", "application/json")
+		WithSigningAlgorithm(algorithm.GetDefaultSigningAlgorithm()).AddHeaderParam("Content-Type", "application/json")
+	if query != "" {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, vs := range q {
+			b = b.AddQueryParam(k, reflect.ValueOf(vs[0])) // the SDK's requests carry reflect.Values
+		}
+	}
 	if body != nil {
 		b = b.WithBody("application/json", body)
 	}

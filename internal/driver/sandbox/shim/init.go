@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +31,12 @@ const guestShutdownGrace = 10 * time.Second
 // SIGUSR2 and SIGPWR power off, SIGUSR1 halts, SIGINT reboots. Our own
 // poweroff, halt, shutdown and reboot commands send these.
 func initMain() int {
+	// The capability bounding set is a property of each thread, and a child
+	// inherits the set of the thread that forks it: dropCapabilities and the
+	// fork of the user data must run on one thread, or under load the
+	// guest's first process can start from a thread that still has every
+	// capability (seen: a guest that could mount). The init never unlocks.
+	runtime.LockOSThread()
 	reasonFile := os.NewFile(4, "reason")
 	unix.CloseOnExec(3)
 	unix.CloseOnExec(4)

@@ -85,7 +85,6 @@ func cmdEnv(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		{"HUAWEICLOUD_SDK_AK", k.AccessKeyID},
 		{"HUAWEICLOUD_SDK_SK", k.SecretAccessKey},
 		{"HUAWEICLOUD_SDK_PROJECT_ID", iam.ProjectID(k.AccountID)},
-		{"HUAWEICLOUD_SDK_REGION", *region},
 	} {
 		fmt.Fprintf(stdout, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}

@@ -22,7 +22,8 @@ import (
 // no sessions, the notebook was last modified that long ago), stops its own
 // notebook with Debian's boto3, which is given no endpoint, region or keys:
 // it finds them as on SageMaker (root's AWS configuration, the instance
-// metadata service, AWS's endpoint name). It runs from cron, without any
+// metadata service's role credentials, "iam-role" to botocore, and AWS's
+// endpoint name). It runs from cron, without any
 // AWS_ variable. Its lines also go to the ML volume, for the test to read.
 const idleCheck = `import argparse
 import datetime
@@ -69,7 +70,8 @@ if not sessions:
     modified = client.describe_notebook_instance(NotebookInstanceName=name)["LastModifiedTime"]
     idle = idle_since(modified.strftime("%Y-%m-%dT%H:%M:%S.%fz"))
 status = client.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
-log("described", name, status, "region", client.meta.region_name, "endpoint", client.meta.endpoint_url)
+log("described", name, status, "region", client.meta.region_name, "endpoint", client.meta.endpoint_url,
+    "credentials", boto3.Session().get_credentials().method)
 if idle:
     log("stopping", name)
     client.stop_notebook_instance(NotebookInstanceName=name)
@@ -139,8 +141,9 @@ crontab -l
 	// saw the idle kernel, found its region, endpoint and credentials as on
 	// SageMaker, and asked for the stop.
 	log := autostopLog(s)
-	wantRegion := "region " + s.Region + " endpoint https://api.sagemaker." + s.Region + ".amazonaws.com"
-	for _, want := range []string{"sessions 200 1\n", "\nkernel ", "described " + name + " InService " + wantRegion, "stopping " + name + "\n"} {
+	wantRegion := "region " + s.Region + " endpoint https://api.sagemaker." + s.Region + ".amazonaws.com credentials iam-role\n"
+	for _, want := range []string{"sessions 200 1\n", "\nkernel ", "described " + name + " InService " + wantRegion,
+		"stopping " + name + "\n"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the idle check's log lacks %q:\n%s", want, log)
 		}

@@ -19,6 +19,9 @@
 //     in "/"); a leaf returns its value. /latest/user-data is the raw user
 //     data and /latest/dynamic/instance-identity/document the JSON identity
 //     document. The dated versions are served as aliases of latest.
+//   - With Options.Role, iam/info and iam/security-credentials/NAME serve
+//     an instance profile's role and its credentials, as the SDKs' default
+//     credential chain reads them.
 //   - Unknown paths are 404 and methods other than GET and HEAD (PUT for the
 //     token) are 405, with EC2's small XHTML error pages.
 //

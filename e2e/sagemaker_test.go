@@ -159,8 +159,12 @@ func (j *jupyter) run(code string) string {
 		j.t.Fatal(err)
 	}
 	_ = ws.SetDeadline(time.Now().Add(30 * time.Second))
+	// The reply comes on the shell channel, the output on iopub, in no
+	// set order: the output is complete once iopub says the kernel is idle
+	// again after the request.
 	var printed strings.Builder
-	for {
+	replied, idle := false, false
+	for !replied || !idle {
 		var m struct {
 			Header struct {
 				MsgType string `json:"msg_type"`
@@ -169,10 +173,11 @@ func (j *jupyter) run(code string) string {
 				MsgID string `json:"msg_id"`
 			} `json:"parent_header"`
 			Content struct {
-				Text   string
-				Status string
-				Ename  string
-				Evalue string
+				Text           string
+				Status         string
+				Ename          string
+				Evalue         string
+				ExecutionState string `json:"execution_state"`
 			}
 		}
 		if err := websocket.JSON.Receive(ws, &m); err != nil {
@@ -184,13 +189,16 @@ func (j *jupyter) run(code string) string {
 		switch m.Header.MsgType {
 		case "stream":
 			printed.WriteString(m.Content.Text)
+		case "status":
+			idle = idle || m.Content.ExecutionState == "idle"
 		case "execute_reply":
 			if m.Content.Status != "ok" {
 				j.t.Fatalf("kernel: %s %s: %s", m.Content.Status, m.Content.Ename, m.Content.Evalue)
 			}
-			return printed.String()
+			replied = true
 		}
 	}
+	return printed.String()
 }
 
 // TestNotebookWalkthrough is issue 4's walkthrough with the SDK: create →

@@ -214,8 +214,10 @@ func lastBoot(t *testing.T, c *ec2.Client, id, want string) string {
 }
 
 // TestSandboxHostImageHidesTheDaemon: a guest of the host image sees the
-// host's filesystem read-only, but not the daemon's data directory, whose
-// database holds every account's secret keys.
+// host's filesystem read-only (its /etc and /var copy-on-write: what it
+// writes there stays in the guest), but not the daemon's data directory,
+// whose database holds every account's secret keys, even though that lies
+// below the guest's writable /var here.
 func TestSandboxHostImageHidesTheDaemon(t *testing.T) {
 	t.Parallel()
 	// Not under /tmp, which guests see as a tmpfs of their own anyway.
@@ -232,14 +234,18 @@ func TestSandboxHostImageHidesTheDaemon(t *testing.T) {
 	}
 	id := launchRunning(t, c, &ec2.RunInstancesInput{UserData: userData(fmt.Sprintf(`echo "entries=$(ls -A %s | wc -l)"
 cat %s >/dev/null 2>&1 && echo db-readable || echo db-hidden
+touch /usr/strato-probe 2>/dev/null && echo usr-writable || echo usr-readonly
 touch /etc/strato-probe 2>/dev/null && echo etc-writable || echo etc-readonly
 echo done
 `, s.DataDir, db))})
 	out := waitConsole(t, c, id, 10*time.Second, "done")
-	for _, want := range []string{"entries=0\n", "db-hidden\n", "etc-readonly\n"} {
+	for _, want := range []string{"entries=0\n", "db-hidden\n", "usr-readonly\n", "etc-writable\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("host-image guest: want %q in\n%s", want, out)
 		}
+	}
+	if _, err := os.Stat("/etc/strato-probe"); err == nil {
+		t.Error("the guest's write to /etc reached the host")
 	}
 }
 

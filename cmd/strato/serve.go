@@ -29,6 +29,8 @@ import (
 	"strato/internal/core/catalog"
 	"strato/internal/core/iam"
 	"strato/internal/core/instance"
+	"strato/internal/core/pki"
+	"strato/internal/driver"
 	"strato/internal/driver/sandbox/image"
 	"strato/internal/server"
 	"strato/internal/store/sqlite"
@@ -207,12 +209,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Notebook guests reach the API under AWS's endpoint names too, over
+	// TLS with a certificate of the kept guest CA, where the driver can.
+	var (
+		guestCA  *pki.CA
+		guestTLS *driver.TLSCert
+	)
+	if guestAPIEndpoint(c.addr) != "" && drv.Capabilities().GuestAPITLSAddr != "" {
+		if guestCA, err = persistentCA(ctx, st, clk.Now()); err != nil {
+			return fmt.Errorf("guest CA: %w", err)
+		}
+		if guestTLS, err = guestAPITLS(guestCA, c.region, clk.Now()); err != nil {
+			return fmt.Errorf("guest API certificate: %w", err)
+		}
+	}
 	insts, err := instance.New(instance.Config{
 		Store: st, Driver: drv, Clock: clk, Catalog: cat, Logger: log.With("component", "instance"),
 		StopTimeout: c.stopTimeout, TerminatedRetention: c.terminatedRetention, BootDelay: c.bootDelay,
 		PrivateCIDR: privCIDR, PublicCIDR: pubCIDR, MaxInstances: c.maxInstances,
 		CapacityVCPUs: c.capacityVCPUs, CapacityMemoryMiB: c.capacityMemoryMiB,
-		GuestAPIEndpoint: guestAPIEndpoint(c.addr),
+		GuestAPIEndpoint: guestAPIEndpoint(c.addr), GuestAPITLS: guestTLS,
 	})
 	if err != nil {
 		return err
@@ -221,7 +237,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer insts.Close()
-	nbs, err := newNotebooks(ctx, st, insts, ids, drv, clk, log.With("component", "notebook"), c.region, "http://"+l.Addr().String())
+	nbs, err := newNotebooks(ctx, st, insts, ids, drv, clk, log.With("component", "notebook"), c.region, "http://"+l.Addr().String(), guestCA)
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,10 @@ type Capabilities struct {
 	// endpoint, e.g. "http://169.254.169.254:8773" (guests also find it in
 	// their APIURLEnv variable); empty when the driver cannot forward one.
 	GuestAPIURL string `json:"guestApiUrl,omitempty"`
+	// GuestAPITLSAddr is the address ("ip:port") inside a guest where the
+	// driver serves the endpoint over TLS when the spec sets APITLS, e.g.
+	// "169.254.169.254:443"; empty when it cannot.
+	GuestAPITLSAddr string `json:"guestApiTlsAddr,omitempty"`
 }
 
 // APIURLEnv is the guest's environment variable that holds the URL of the
@@ -120,6 +124,20 @@ type Spec struct {
 	// cannot forward refuse it (Unsupported); those without isolation
 	// (process) ignore it: their guests share the host's network.
 	APIEndpoint string `json:"apiEndpoint,omitempty"`
+	// APITLS, with APIEndpoint, also serves the endpoint over TLS inside
+	// the guest at Capabilities.GuestAPITLSAddr: the driver terminates TLS
+	// there with this certificate and forwards the plain stream to the
+	// endpoint, so a guest that trusts the certificate's issuer can call
+	// the endpoint by the names the certificate carries (mapped to that
+	// address by the guest). Drivers that cannot refuse it (Unsupported);
+	// those without isolation ignore it.
+	APITLS *TLSCert `json:"apiTls,omitempty"`
+}
+
+// TLSCert is a certificate chain and its private key, both PEM-encoded.
+type TLSCert struct {
+	CertPEM []byte `json:"certPem"`
+	KeyPEM  []byte `json:"keyPem"`
 }
 
 // File is a file a driver places in the guest (see Spec.Files).
@@ -146,6 +164,19 @@ type Identity struct {
 	SecurityGroups   []string `json:"securityGroups,omitempty"`
 	// LaunchTime is the identity document's pendingTime.
 	LaunchTime time.Time `json:"launchTime,omitzero"`
+	// Role, when set, is the instance profile's role, whose credentials
+	// the metadata service hands out (iam/security-credentials/NAME).
+	Role *Role `json:"role,omitempty"`
+}
+
+// Role is an instance profile's role and the credentials it gives the
+// guest.
+type Role struct {
+	Name               string `json:"name"`
+	InstanceProfileARN string `json:"instanceProfileArn,omitempty"`
+	AccessKeyID        string `json:"accessKeyId"`
+	SecretAccessKey    string `json:"secretAccessKey"`
+	SessionToken       string `json:"sessionToken,omitempty"`
 }
 
 // Image says how to boot a guest.

@@ -4,23 +4,26 @@
 // (a cookie scoped to the notebook's path, expiring with the token), and
 // every request under the notebook's path is proxied to its server, with
 // the server's own token added on the way, so the server is reachable only
-// through Strato.
+// through Strato. Servers speak HTTPS with a certificate the server URL
+// pins (notebookrt.ServerURL); a server that shows another is not served.
 package notebookproxy
 
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"strato/internal/core/notebook"
 	"strato/internal/core/notebookrt"
+	"strato/internal/core/pki"
 )
 
 // Prefix is where notebooks are served: PREFIX<token> opens a session,
@@ -45,6 +48,7 @@ type Handler struct {
 	sessions Sessions
 	log      *slog.Logger
 	now      func() time.Time
+	pinned   pinnedTransports
 }
 
 // New returns the proxy.
@@ -119,14 +123,14 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request, account, pathKey
 		http.Error(w, "this session is for another notebook instance", http.StatusForbidden)
 		return
 	}
-	target, err := url.Parse(server)
+	target, serverToken, pin, err := notebookrt.ParseServerURL(server)
 	if err != nil {
+		h.log.Warn("notebook proxy", "notebook", nb.Name, "err", err)
 		http.Error(w, "the notebook instance's server is unavailable", http.StatusBadGateway)
 		return
 	}
-	serverToken, _ := target.User.Password()
-	target.User = nil
 	rp := &httputil.ReverseProxy{
+		Transport: h.pinned.get(pin),
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.URL.Path = pr.In.URL.Path // the server runs under the same base URL
@@ -151,22 +155,23 @@ func (h *Handler) deny(w http.ResponseWriter, r *http.Request, err error) {
 	http.Error(w, "the presigned URL is invalid or has expired", http.StatusForbidden)
 }
 
-// Probe reports whether the notebook server at serverURL (its token as the
-// URL's password) answers under base: its API's status is 200.
+// Probe reports whether the notebook server at serverURL (a
+// notebookrt.ServerURL) answers under base, over HTTPS with the pinned
+// certificate: its API's status is 200.
 func Probe(ctx context.Context, serverURL, base string) error {
-	target, err := url.Parse(serverURL)
+	target, token, pin, err := notebookrt.ParseServerURL(serverURL)
 	if err != nil {
 		return err
 	}
-	token, _ := target.User.Password()
-	target.User = nil
 	target.Path = base + "api/status"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "token "+token)
-	resp, err := (&http.Client{Timeout: 2 * time.Second}).Do(req)
+	tr := pinnedTransport(pin)
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Timeout: 2 * time.Second, Transport: tr}).Do(req)
 	if err != nil {
 		return err
 	}
@@ -175,4 +180,38 @@ func Probe(ctx context.Context, serverURL, base string) error {
 		return fmt.Errorf("notebook server answered %s", resp.Status)
 	}
 	return nil
+}
+
+// pinnedTransports keeps one transport per pinned certificate, so that a
+// notebook's requests reuse their connections.
+type pinnedTransports struct{ m sync.Map } // pin → *http.Transport
+
+func (p *pinnedTransports) get(pin string) *http.Transport {
+	if tr, ok := p.m.Load(pin); ok {
+		return tr.(*http.Transport)
+	}
+	tr, _ := p.m.LoadOrStore(pin, pinnedTransport(pin))
+	return tr.(*http.Transport)
+}
+
+// pinnedTransport speaks HTTPS to a server whose certificate's public key
+// has the SHA-256 pin (pki.Pin), whatever its names or issuer: the server
+// is known by its key, not by a name a CA vouches for.
+func pinnedTransport(pin string) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.ForceAttemptHTTP2 = false
+	tr.MaxIdleConnsPerHost = 8
+	tr.IdleConnTimeout = time.Minute
+	tr.TLSClientConfig = &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // VerifyConnection checks the pin instead
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || pki.PinOf(cs.PeerCertificates[0]) != pin {
+				return fmt.Errorf("the notebook server's certificate is not the one pinned")
+			}
+			return nil
+		},
+	}
+	return tr
 }

@@ -78,6 +78,9 @@ type RunRequest struct {
 	// Empty means Config.GuestAPIEndpoint for the origins whose guests
 	// reach the API by default (SageMaker), none for the others.
 	APIEndpoint string `json:",omitempty"`
+	// Role is the instance profile's role whose credentials the guest's
+	// metadata service hands out (driver.Identity.Role); nil for none.
+	Role *driver.Role `json:",omitempty"`
 }
 
 // VolumeRequest asks for one extra EBS volume at launch (RunRequest.Volumes).
@@ -109,6 +112,8 @@ type ReconfigureRequest struct {
 	Files *[]driver.File
 	// InstanceType changes the type, within the origin's catalog.
 	InstanceType *string
+	// Role replaces the instance profile's role (RunRequest.Role).
+	Role *driver.Role
 	// ExtraVolumeSizeGiB grows extra volumes (RunRequest.Volumes): the key
 	// names a volume by its MountPath or its id, the value is its new
 	// size. A volume never shrinks (a smaller size is InvalidArgument; the

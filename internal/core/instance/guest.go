@@ -186,6 +186,9 @@ func validateGuest(req *RunRequest) error {
 	if err := checkAPIEndpoint("APIEndpoint", req.APIEndpoint); err != nil {
 		return err
 	}
+	if err := validateRole(req.Role); err != nil {
+		return err
+	}
 	if req.RootScratch {
 		if req.Hibernation {
 			return errdefs.New(errdefs.InvalidArgument, errdefs.ResCombination, "",
@@ -278,6 +281,9 @@ func (s *Service) reconfigureIn(ctx context.Context, scope, account, id string, 
 			return err
 		}
 	}
+	if err := validateRole(req.Role); err != nil {
+		return err
+	}
 	sizes, err := volumeSizes(in, req.ExtraVolumeSizeGiB)
 	if err != nil {
 		return err
@@ -312,6 +318,10 @@ func (s *Service) reconfigureIn(ctx context.Context, scope, account, id string, 
 	}
 	if req.InstanceType != nil {
 		next.InstanceType = *req.InstanceType
+	}
+	if req.Role != nil && (next.Role == nil || *next.Role != *req.Role) {
+		next.Role = cloneRole(req.Role)
+		changed["role"] = "changed"
 	}
 	for k, size := range sizes {
 		next.Volumes[k].SizeGiB = size
@@ -380,4 +390,26 @@ func (s *Service) markServing(ctx context.Context, scope, account, id string) er
 	next := in.Clone()
 	next.ServingSince = s.clk.Now()
 	return s.commit(ctx, next, &Event{Type: EventServing, From: in.State, To: in.State, Reason: "serving", Detail: eventDetail(next)})
+}
+
+// validateRole checks an instance profile's role: a name and a key.
+func validateRole(r *driver.Role) error {
+	if r == nil {
+		return nil
+	}
+	if r.Name == "" || strings.ContainsAny(r.Name, "/\n") || len(r.Name) > 64 {
+		return badParam("Role", "%q is not a role name", r.Name)
+	}
+	if r.AccessKeyID == "" || r.SecretAccessKey == "" {
+		return badParam("Role", "the role's credentials are missing")
+	}
+	return nil
+}
+
+func cloneRole(r *driver.Role) *driver.Role {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	return &c
 }

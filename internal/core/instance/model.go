@@ -195,6 +195,8 @@ type Instance struct {
 	Env         map[string]string `json:"env,omitempty"`
 	Files       []driver.File     `json:"files,omitempty"`
 	APIEndpoint string            `json:"apiEndpoint,omitempty"`
+	// Role is the instance profile's role (RunRequest.Role).
+	Role *driver.Role `json:"role,omitempty"`
 }
 
 // Clone returns a deep copy.
@@ -219,6 +221,10 @@ func (i *Instance) Clone() *Instance {
 	c.Labels = maps.Clone(i.Labels)
 	c.Env = maps.Clone(i.Env)
 	c.Files = cloneFiles(i.Files)
+	if i.Role != nil {
+		r := *i.Role
+		c.Role = &r
+	}
 	return &c
 }
 

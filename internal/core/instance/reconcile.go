@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"bytes"
 	"context"
 	"maps"
 	"time"
@@ -97,6 +98,7 @@ func (s *Service) spec(in *Instance) driver.Spec {
 			ReservationID:    in.ReservationID,
 			LaunchIndex:      in.LaunchIndex,
 			LaunchTime:       in.LaunchTime,
+			Role:             cloneRole(in.Role),
 		},
 		Env: map[string]string{
 			"STRATO_INSTANCE_TYPE": in.InstanceType,
@@ -120,6 +122,9 @@ func (s *Service) spec(in *Instance) driver.Spec {
 	maps.Copy(sp.Env, in.Env)
 	sp.Files = cloneFiles(in.Files)
 	sp.APIEndpoint = s.guestAPIEndpoint(in)
+	if sp.APIEndpoint != "" && sp.APIEndpoint == s.cfg.GuestAPIEndpoint && s.cfg.GuestAPITLS != nil {
+		sp.APITLS = &driver.TLSCert{CertPEM: bytes.Clone(s.cfg.GuestAPITLS.CertPEM), KeyPEM: bytes.Clone(s.cfg.GuestAPITLS.KeyPEM)}
+	}
 	return sp
 }
 

@@ -270,6 +270,7 @@ func (s *Service) newInstance(account, resID string, idx int, req RunRequest, im
 		Tags: append([]Tag(nil), req.Tags...), Driver: s.drv.Name(),
 		Origin: req.Origin, Labels: maps.Clone(req.Labels),
 		Env: maps.Clone(req.Env), Files: cloneFiles(req.Files), APIEndpoint: req.APIEndpoint,
+		Role: cloneRole(req.Role),
 	}
 	volPrefix := "vol"
 	if req.Origin == OriginECS {

@@ -670,3 +670,54 @@ func TestSageMakerClientTokensAreTheirOwn(t *testing.T) {
 		})
 	}
 }
+
+// TestGuestRoleAndTLS: a launch's role reaches the guest's metadata
+// service (the spec's identity) at every boot, Reconfigure replaces it, and
+// the configured TLS certificate goes with the default API endpoint only.
+func TestGuestRoleAndTLS(t *testing.T) {
+	tlsCert := &driver.TLSCert{CertPEM: []byte("cert"), KeyPEM: []byte("key")}
+	r := newRig(t, func(c *Config) { c.GuestAPIEndpoint = "0.0.0.0:8773"; c.GuestAPITLS = tlsCert })
+	role := &driver.Role{Name: "SageMakerRole", AccessKeyID: "AKIA1", SecretAccessKey: "s1"}
+	req := notebookRun()
+	req.APIEndpoint = ""
+	req.Role = role
+	id := r.smRun(req)
+	r.smWait(id, Running)
+	sp := r.spec(id)
+	if d := cmp.Diff(sp.Identity.Role, role); d != "" {
+		t.Errorf("spec's role (-got +want):\n%s", d)
+	}
+	if d := cmp.Diff(sp.APITLS, tlsCert); d != "" {
+		t.Errorf("spec's API TLS (-got +want):\n%s", d)
+	}
+
+	ctx := context.Background()
+	if _, err := r.sm().Stop(ctx, acct, []string{id}, StopRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	r.smWait(id, Stopped)
+	if err := r.sm().Reconfigure(ctx, acct, id, ReconfigureRequest{Role: &driver.Role{Name: "x/y", AccessKeyID: "a", SecretAccessKey: "b"}}); errdefs.KindOf(err) != errdefs.InvalidArgument {
+		t.Errorf("Reconfigure with a bad role name: %v", err)
+	}
+	other := &driver.Role{Name: "OtherRole", AccessKeyID: "AKIA2", SecretAccessKey: "s2"}
+	if err := r.sm().Reconfigure(ctx, acct, id, ReconfigureRequest{Role: other}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sm().Start(ctx, acct, []string{id}, false); err != nil {
+		t.Fatal(err)
+	}
+	r.smWait(id, Running)
+	if d := cmp.Diff(r.spec(id).Identity.Role, other); d != "" {
+		t.Errorf("spec's role after Reconfigure (-got +want):\n%s", d)
+	}
+
+	// An instance with an endpoint of its own, and EC2's, get no TLS.
+	own := r.smRun(notebookRun())
+	r.smWait(own, Running)
+	if sp := r.spec(own); sp.APITLS != nil {
+		t.Errorf("an instance with its own endpoint got the default's TLS: %+v", sp.APITLS)
+	}
+	if sp := r.spec(r.running(RunRequest{})); sp.APITLS != nil || sp.Identity.Role != nil {
+		t.Errorf("an EC2 instance got TLS %+v, role %+v", sp.APITLS, sp.Identity.Role)
+	}
+}

@@ -59,6 +59,10 @@ type Config struct {
 	// (RunRequest.APIEndpoint); empty means none. It applies at every boot,
 	// so a daemon that moves its listener takes its notebooks along.
 	GuestAPIEndpoint string
+	// GuestAPITLS, with GuestAPIEndpoint, is the certificate with which
+	// the driver also serves that endpoint over TLS inside those guests
+	// (driver.Spec.APITLS); nil for none.
+	GuestAPITLS *driver.TLSCert
 }
 
 // Service is the instance lifecycle engine.

@@ -22,19 +22,28 @@ const (
 	ModelArtsHomeDir    = "/home/ma-user"
 	ModelArtsVolumePath = "/home/ma-user/work"
 	MetadataFile        = "/opt/ml/metadata/resource-metadata.json"
-	JupyterPort         = 8888
+	JupyterPort         = 8443                        // HTTPS, as on SageMaker
 	jupyterBin          = "/usr/bin/jupyter-notebook" // Debian's, whatever python comes first on PATH
 	failureMarker       = "STRATO-NOTEBOOK-FAILED: "
 	readyMarker         = "STRATO-NOTEBOOK-SERVING"
 	defaultHookLimit    = 300 // seconds: SageMaker's 5 minutes
+	cronBin             = "/usr/sbin/cron"
+	systemCABundle      = "/etc/ssl/certs/ca-certificates.crt" // Debian's, which Debian's botocore and requests use
+	rootAWSConfig       = "/root/.aws/config"                  // root's (cron's) AWS configuration
 )
 
-// BootScript is the user data of a notebook's instance for one boot: it
-// runs the lifecycle configuration's OnCreate script (first boot only) and
-// OnStart script as root, each bounded by limitSeconds, then serves Jupyter
-// on JupyterPort under baseURL with token. A script that fails or runs out
-// of time leaves the failure reason on the console after failureMarker and
-// powers the instance off, which the runtime reports as a failed boot.
+// BootScript is the user data of a notebook's instance for one boot. It
+// makes the instance look like SageMaker's to the scripts that run in it:
+// AWS's endpoint names of the region resolve to APIHostsAddr (Strato's API
+// over TLS) and the CA of their certificate is trusted system-wide, root's
+// AWS configuration names the region (credentials come from the metadata
+// service), and cron runs when the image has it. Then it runs the
+// lifecycle configuration's OnCreate script (first boot only) and OnStart
+// script as root, each bounded by limitSeconds, and serves Jupyter over
+// HTTPS on JupyterPort under baseURL with token (requests from localhost
+// need none). A script that fails or runs out of time leaves the failure
+// reason on the console after failureMarker and powers the instance off,
+// which the runtime reports as a failed boot.
 type BootScript struct {
 	NotebookARN        string
 	LifecycleConfigARN string // "" when there is none
@@ -43,9 +52,16 @@ type BootScript struct {
 	Token              string
 	BaseURL            string // e.g. /strato/notebooks/ACCOUNT/NAME/
 	LimitSeconds       int    // 0 = 300
-	// Home, Volume and Jupyter default to HomeDir, VolumePath and Debian's
-	// jupyter-notebook (tests point them elsewhere).
-	Home, Volume, Jupyter string
+	// Region is the AWS region of root's AWS configuration; "" writes none.
+	Region string
+	// APIHostsAddr, when set, is the address that APIHosts resolve to.
+	APIHostsAddr string
+	APIHosts     []string
+	// Home, Volume, Jupyter, Cron, Hosts, CABundle, CAFile and AWSConfig
+	// default to HomeDir, VolumePath, Debian's jupyter-notebook and cron,
+	// /etc/hosts, the system's CA bundle, CAFile and root's AWS
+	// configuration (tests point them elsewhere).
+	Home, Volume, Jupyter, Cron, Hosts, CABundle, CA, AWSConfig string
 }
 
 // Render returns the script. Hook contents are checked base64 by the
@@ -58,6 +74,20 @@ func (b BootScript) Render() string {
 	home, volume, jupyter := or(b.Home, HomeDir), or(b.Volume, VolumePath), or(b.Jupyter, jupyterBin)
 	var s strings.Builder
 	s.WriteString("#!/bin/bash\n# Strato notebook instance " + b.NotebookARN + "\n")
+	if b.APIHostsAddr != "" && len(b.APIHosts) > 0 {
+		s.WriteString("# AWS's endpoint names of the region reach this cloud's API, over TLS with a certificate of its CA.\n")
+		s.WriteString(fmt.Sprintf("echo %s >> %s || echo 'strato: cannot map the AWS endpoint names'\n",
+			shQuote(b.APIHostsAddr+" "+strings.Join(b.APIHosts, " ")), shQuote(or(b.Hosts, "/etc/hosts"))))
+		s.WriteString(fmt.Sprintf("cat %s >> %s || echo 'strato: cannot trust the endpoint CA'\n",
+			shQuote(or(b.CA, CAFile)), shQuote(or(b.CABundle, systemCABundle))))
+	}
+	if b.Region != "" {
+		cfg := or(b.AWSConfig, rootAWSConfig)
+		s.WriteString(fmt.Sprintf("if [ ! -e %[1]s ]; then mkdir -p \"$(dirname %[1]s)\" && printf '[default]\\nregion = %%s\\n' %[2]s > %[1]s; fi\n",
+			shQuote(cfg), shQuote(b.Region)))
+	}
+	cron := or(b.Cron, cronBin)
+	s.WriteString(fmt.Sprintf("if [ -x %[1]s ]; then %[1]s || echo 'strato: cron did not start'; fi\n", shQuote(cron)))
 	s.WriteString("export HOME=" + shQuote(home) + "\n")
 	s.WriteString("mkdir -p " + shQuote(volume) + "\ncd \"$HOME\"\n")
 	s.WriteString(fmt.Sprintf("fail() { echo %q\"$1\"; sync; poweroff 1; exit 1; }\n", failureMarker))
@@ -86,9 +116,11 @@ func (b BootScript) Render() string {
 	hook("OnStart", b.OnStart)
 	s.WriteString("echo " + readyMarker + "\n")
 	s.WriteString(fmt.Sprintf("exec %s --no-browser --allow-root --ip=0.0.0.0 --port=%d --notebook-dir=%s "+
+		"--certfile=%s --keyfile=%s --config=%s "+
 		"--NotebookApp.token=%s --NotebookApp.base_url=%s --NotebookApp.allow_origin='*' "+
 		"--NotebookApp.disable_check_xsrf=True\n",
-		jupyter, JupyterPort, shQuote(volume), shQuote(b.Token), shQuote(b.BaseURL)))
+		jupyter, JupyterPort, shQuote(volume), JupyterCertFile, JupyterKeyFile, JupyterConfigFile,
+		shQuote(b.Token), shQuote(b.BaseURL)))
 	return s.String()
 }
 

@@ -37,8 +37,16 @@ func runScript(t *testing.T, b BootScript) string {
 	}
 	stub("poweroff", `echo "poweroff $*"; exit 0`)
 	b.Jupyter = stub("jupyter", `echo "jupyter $*"`)
+	b.Cron = stub("cron", `echo "cron started"`)
 	b.Home = filepath.Join(dir, "home")
 	b.Volume = filepath.Join(dir, "home", "SageMaker")
+	b.Hosts, b.CABundle, b.CA = filepath.Join(dir, "hosts"), filepath.Join(dir, "bundle.crt"), filepath.Join(dir, "ca.pem")
+	b.AWSConfig = filepath.Join(dir, "root", ".aws", "config")
+	for p, data := range map[string]string{b.Hosts: "127.0.0.1 localhost\n", b.CABundle: "SYSTEM CAS\n", b.CA: "STRATO CA\n"} {
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	script := filepath.Join(dir, "boot")
 	if err := os.WriteFile(script, []byte(b.Render()), 0o755); err != nil {
 		t.Fatal(err)
@@ -46,7 +54,51 @@ func runScript(t *testing.T, b BootScript) string {
 	cmd := exec.Command("/bin/bash", script)
 	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
 	out, _ := cmd.CombinedOutput()
+	// The files the script changes, after the console.
+	for _, p := range []string{b.Hosts, b.CABundle, b.AWSConfig} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			data = []byte("(none)\n")
+		}
+		out = append(out, "== "+filepath.Base(p)+"\n"...)
+		out = append(out, data...)
+	}
 	return string(out)
+}
+
+// TestBootScriptLooksLikeSageMaker: before the lifecycle scripts run, AWS's
+// endpoint names of the region resolve to the API's TLS address, the
+// endpoint's CA is in the system bundle, root's AWS configuration names the
+// region and cron runs; the server is Jupyter over HTTPS on 8443 with the
+// configuration that lets localhost in without the token.
+func TestBootScriptLooksLikeSageMaker(t *testing.T) {
+	b := BootScript{NotebookARN: nbARN, LifecycleConfigARN: lcARN, First: true, Token: "t", BaseURL: "/b/",
+		OnStart: b64("grep -c amazonaws.com \"$1\" /etc/hosts >/dev/null; echo on-start"), Region: "eu-west-1",
+		APIHostsAddr: "169.254.169.254", APIHosts: ServiceHostnames("eu-west-1")}
+	out := runScript(t, b)
+	for _, want := range []string{
+		"cron started\n",
+		"== hosts\n127.0.0.1 localhost\n169.254.169.254 api.sagemaker.eu-west-1.amazonaws.com sagemaker.eu-west-1.amazonaws.com ec2.eu-west-1.amazonaws.com\n",
+		"== bundle.crt\nSYSTEM CAS\nSTRATO CA\n",
+		"== config\n[default]\nregion = eu-west-1\n",
+		"--port=8443 ", "--certfile=" + JupyterCertFile + " ", "--keyfile=" + JupyterKeyFile + " ", "--config=" + JupyterConfigFile + " ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
+	if i, j := strings.Index(out, "cron started"), strings.Index(out, "[OnStart] on-start"); i < 0 || j < 0 || i > j {
+		t.Errorf("cron must run before OnStart installs a crontab:\n%s", out)
+	}
+
+	// Without a TLS address nothing is mapped; without a region no
+	// configuration is written.
+	out = runScript(t, BootScript{NotebookARN: nbARN, Token: "t"})
+	for _, want := range []string{"== hosts\n127.0.0.1 localhost\n== ", "== bundle.crt\nSYSTEM CAS\n== ", "== config\n(none)\n", "cron started\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
 }
 
 func TestBootScript(t *testing.T) {

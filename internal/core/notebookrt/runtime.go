@@ -44,8 +44,8 @@ type Config struct {
 	// a Runtime without it refuses to boot.
 	Instances Instances
 	ModelArts Instances
-	// Probe reports whether the notebook server at serverURL (its token
-	// as the URL's password) answers under base.
+	// Probe reports whether the notebook server at serverURL (a
+	// ServerURL: its token and certificate pin with it) answers under base.
 	Probe func(ctx context.Context, serverURL, base string) error
 	// Credentials, GuestAPIURL and Region give the guest what the AWS CLI
 	// and SDKs in it need to call Strato (AWS_ENDPOINT_URL and keys); with
@@ -53,6 +53,13 @@ type Config struct {
 	Credentials Credentials
 	GuestAPIURL string
 	Region      string
+	// GuestAPITLSAddr is where the guest reaches the API over TLS
+	// (driver.Capabilities.GuestAPITLSAddr) and CACert the CA of that
+	// certificate (PEM): with both, AWS's endpoint names of Region resolve
+	// there in the guest (ServiceHostnames), so that SDKs that know no
+	// AWS_ENDPOINT_URL reach Strato.
+	GuestAPITLSAddr string
+	CACert          []byte
 	// Key derives each notebook server's token. Required.
 	Key []byte
 	// HookLimitSeconds bounds a lifecycle script (0 = SageMaker's 5 minutes).
@@ -82,8 +89,9 @@ func BasePath(nb *notebook.Notebook) string {
 type layout struct {
 	origin, image string
 	home, volume  string
-	// metadata: the guest gets SageMaker's resource-metadata.json.
-	metadata bool
+	// aws: the guest is SageMaker's: resource-metadata.json, AWS's
+	// endpoint names and region, and the execution role's credentials.
+	aws bool
 }
 
 // layoutOf returns nb's layout: SageMaker's (ec2-user, the ML volume at
@@ -94,7 +102,7 @@ func layoutOf(nb *notebook.Notebook) layout {
 			home: ModelArtsHomeDir, volume: ModelArtsVolumePath}
 	}
 	return layout{origin: instance.OriginSageMaker, image: catalog.SageMakerImageNotebook,
-		home: HomeDir, volume: VolumePath, metadata: true}
+		home: HomeDir, volume: VolumePath, aws: true}
 }
 
 // scope returns the instance scope nb's workload runs in.
@@ -154,6 +162,12 @@ func (r *Runtime) script(nb *notebook.Notebook, lc *notebook.LifecycleConfig, fi
 	lay := layoutOf(nb)
 	b := BootScript{NotebookARN: nb.ARN, First: first, Token: r.token(nb),
 		BaseURL: BasePath(nb), LimitSeconds: r.cfg.HookLimitSeconds, Home: lay.home, Volume: lay.volume}
+	if lay.aws {
+		b.Region = r.cfg.Region
+		if addr := r.apiHostsAddr(); addr != "" {
+			b.APIHostsAddr, b.APIHosts = addr, ServiceHostnames(r.cfg.Region)
+		}
+	}
 	if lc != nil {
 		b.LifecycleConfigARN = lc.ARN
 		if len(lc.OnCreate) > 0 {
@@ -166,12 +180,14 @@ func (r *Runtime) script(nb *notebook.Notebook, lc *notebook.LifecycleConfig, fi
 	return []byte(b.Render())
 }
 
-// env is the guest's environment: where Strato's API is and how to sign
-// (SageMaker's notebooks: AWS's variables; ModelArts's get none).
-func (r *Runtime) env(ctx context.Context, nb *notebook.Notebook) (map[string]string, error) {
+// env is the guest's environment: where Strato's API is and how to sign;
+// and the role whose credentials its metadata service hands out, as an
+// instance profile does for SageMaker's notebooks (cron jobs have no
+// environment). ModelArts's notebooks get neither.
+func (r *Runtime) env(ctx context.Context, nb *notebook.Notebook) (map[string]string, *driver.Role, error) {
 	env := map[string]string{}
-	if notebook.IsModelArts(nb.Kind) {
-		return env, nil
+	if !layoutOf(nb).aws {
+		return env, nil, nil
 	}
 	if r.cfg.Region != "" {
 		env["AWS_REGION"], env["AWS_DEFAULT_REGION"] = r.cfg.Region, r.cfg.Region
@@ -179,14 +195,16 @@ func (r *Runtime) env(ctx context.Context, nb *notebook.Notebook) (map[string]st
 	if r.cfg.GuestAPIURL != "" {
 		env["AWS_ENDPOINT_URL"] = r.cfg.GuestAPIURL
 	}
+	var role *driver.Role
 	if r.cfg.Credentials != nil {
 		id, secret, err := r.cfg.Credentials.GuestKey(ctx, nb.AccountID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = id, secret
+		role = roleFor(nb, id, secret)
 	}
-	return env, nil
+	return env, role, nil
 }
 
 // Boot launches the notebook's instance (first boot) or starts it again
@@ -200,15 +218,15 @@ func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.
 	if err != nil {
 		return err
 	}
-	env, err := r.env(ctx, nb)
+	env, role, err := r.env(ctx, nb)
+	if err != nil {
+		return err
+	}
+	files, err := r.guestFiles(nb)
 	if err != nil {
 		return err
 	}
 	lay := layoutOf(nb)
-	files := []driver.File{}
-	if lay.metadata {
-		files = append(files, driver.File{Path: MetadataFile, Mode: 0o444, Data: ResourceMetadata(nb.ARN, nb.Name)})
-	}
 	userData := r.script(nb, lc, first || in == nil)
 	if in == nil || in.State == instance.Terminated || in.State == instance.ShuttingDown {
 		sum := sha256.Sum256([]byte(incarnation(nb)))
@@ -222,6 +240,7 @@ func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.
 			RootScratch: true,
 			Env:         env,
 			Files:       files,
+			Role:        role,
 			Tags:        []instance.Tag{{Key: tagKey, Value: incarnation(nb)}},
 			ClientToken: "nb-" + hex.EncodeToString(sum[:16]),
 		})
@@ -235,6 +254,7 @@ func (r *Runtime) Boot(ctx context.Context, nb *notebook.Notebook, lc *notebook.
 		UserData:           &userData,
 		Env:                env,
 		Files:              &files,
+		Role:               role,
 		InstanceType:       &typ,
 		ExtraVolumeSizeGiB: map[string]int{lay.volume: nb.VolumeSizeInGB},
 	}); err != nil {
@@ -286,7 +306,11 @@ func (r *Runtime) Check(ctx context.Context, nb *notebook.Notebook) (notebook.Ru
 	}
 	switch in.State {
 	case instance.Running:
-		url := fmt.Sprintf("http://:%s@%s:%d", r.token(nb), in.PrivateIP, JupyterPort)
+		_, _, pin, err := r.serverCert(nb)
+		if err != nil {
+			return notebook.RuntimeState{}, err
+		}
+		url := ServerURL(in.PrivateIP, r.token(nb), pin)
 		if r.cfg.Probe(ctx, url, BasePath(nb)) == nil {
 			// InService from here: the instance's compute is metered from now.
 			sc, _ := r.scope(nb)

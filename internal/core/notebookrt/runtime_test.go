@@ -2,14 +2,19 @@ package notebookrt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"strato/internal/core/catalog"
 	"strato/internal/core/instance"
 	"strato/internal/core/notebook"
+	"strato/internal/core/pki"
+	"strato/internal/driver"
 )
 
 // fakeInstances is the instance engine's sagemaker scope, in memory.
@@ -97,6 +102,7 @@ func TestRuntime(t *testing.T) {
 	ready := false
 	var probed string
 	rt, err := New(Config{Instances: fi, Credentials: keys{}, GuestAPIURL: "http://169.254.169.254:8773", Region: "us-east-1",
+		GuestAPITLSAddr: "169.254.169.254:443", CACert: []byte("STRATO CA PEM"),
 		Key: []byte("k"), Probe: func(ctx context.Context, url, base string) error {
 			probed = url + " " + base
 			if !ready {
@@ -108,7 +114,8 @@ func TestRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	nb := &notebook.Notebook{Name: "Lab", ARN: "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/lab", AccountID: "111122223333",
-		InstanceType: "ml.t3.medium", VolumeSizeInGB: 7, CreationTime: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+		InstanceType: "ml.t3.medium", VolumeSizeInGB: 7, RoleARN: "arn:aws:iam::111122223333:role/service-role/SageMakerRole",
+		CreationTime: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
 	lc := &notebook.LifecycleConfig{ARN: "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance-lifecycle-config/setup",
 		OnCreate: []notebook.Hook{{Content: b64("echo once")}}, OnStart: []notebook.Hook{{Content: b64("echo every")}}}
 
@@ -129,8 +136,32 @@ func TestRuntime(t *testing.T) {
 	if req.Env["AWS_ENDPOINT_URL"] != "http://169.254.169.254:8773" || req.Env["AWS_ACCESS_KEY_ID"] != "AKIDNOTEBOOK" || req.Env["AWS_REGION"] != "us-east-1" {
 		t.Errorf("guest environment: %v", req.Env)
 	}
-	if len(req.Files) != 1 || req.Files[0].Path != MetadataFile || !strings.Contains(string(req.Files[0].Data), `"ResourceName":"Lab"`) {
-		t.Errorf("guest files: %+v", req.Files)
+	files := map[string]driver.File{}
+	for _, f := range req.Files {
+		files[f.Path] = f
+	}
+	if f := files[MetadataFile]; !strings.Contains(string(f.Data), `"ResourceName":"Lab"`) {
+		t.Errorf("resource metadata: %q", f.Data)
+	}
+	if f := files[CAFile]; string(f.Data) != "STRATO CA PEM" {
+		t.Errorf("the guest's CA file: %q", f.Data)
+	}
+	if f := files[JupyterKeyFile]; f.Mode != 0o400 || !strings.Contains(string(f.Data), "PRIVATE KEY") {
+		t.Errorf("the server's key: mode %v, %q", f.Mode, f.Data)
+	}
+	if _, err := tls.X509KeyPair(files[JupyterCertFile].Data, files[JupyterKeyFile].Data); err != nil {
+		t.Errorf("the server's certificate and key: %v", err)
+	}
+	if f := files[JupyterConfigFile]; !strings.Contains(string(f.Data), "login_handler_class") {
+		t.Errorf("the server's configuration: %q", f.Data)
+	}
+	wantRole := &driver.Role{Name: "SageMakerRole", InstanceProfileARN: "arn:aws:iam::111122223333:instance-profile/SageMakerRole",
+		AccessKeyID: "AKIDNOTEBOOK", SecretAccessKey: "secret"}
+	if d := cmp.Diff(req.Role, wantRole); d != "" {
+		t.Errorf("the guest's role (-got +want):\n%s", d)
+	}
+	if ud := string(req.UserData); !strings.Contains(ud, "169.254.169.254 api.sagemaker.us-east-1.amazonaws.com") {
+		t.Errorf("the boot script does not map AWS's names:\n%s", ud)
 	}
 	if ud := string(req.UserData); !strings.Contains(ud, b64("echo once")) || !strings.Contains(ud, b64("echo every")) {
 		t.Errorf("the first boot's script lacks OnCreate or OnStart:\n%s", ud)
@@ -143,8 +174,12 @@ func TestRuntime(t *testing.T) {
 	}
 	ready = true
 	st, _ := rt.Check(ctx, nb)
-	if st.Phase != notebook.Ready || !strings.HasPrefix(st.URL, "http://:") || !strings.HasSuffix(st.URL, "@10.0.0.5:8888") {
-		t.Errorf("server answering: %+v", st)
+	base, token, pin, err := ParseServerURL(st.URL)
+	if st.Phase != notebook.Ready || err != nil || base.String() != "https://10.0.0.5:8443" || token == "" {
+		t.Errorf("server answering: %+v (%v)", st, err)
+	}
+	if want, _ := pki.Pin(files[JupyterCertFile].Data); pin != want {
+		t.Errorf("the URL pins %q, the guest's certificate is %q", pin, want)
 	}
 	if len(fi.serving) != 1 || fi.serving[0] != id {
 		t.Errorf("a ready server must mark the instance serving (metered from then): %v", fi.serving)
@@ -177,7 +212,7 @@ func TestRuntime(t *testing.T) {
 	if ud := string(*rc.UserData); strings.Contains(ud, b64("echo once")) || !strings.Contains(ud, b64("echo every")) {
 		t.Errorf("a later boot must run OnStart only:\n%s", ud)
 	}
-	if *rc.InstanceType != "ml.t3.large" || rc.ExtraVolumeSizeGiB[VolumePath] != 7 {
+	if *rc.InstanceType != "ml.t3.large" || rc.ExtraVolumeSizeGiB[VolumePath] != 7 || rc.Role == nil || *rc.Role != *wantRole {
 		t.Errorf("reconfiguration: %+v", rc)
 	}
 
@@ -205,9 +240,11 @@ func TestRuntimeModelArts(t *testing.T) {
 	sm, ma := &fakeInstances{consoles: map[string]string{}}, &fakeInstances{consoles: map[string]string{}}
 	var probedBase string
 	cfg := Config{Instances: sm, Credentials: keys{}, GuestAPIURL: "http://169.254.169.254:8773", Region: "us-east-1",
+		GuestAPITLSAddr: "169.254.169.254:443", CACert: []byte("-----BEGIN CERTIFICATE-----\n"),
 		Key: []byte("k"), Probe: func(ctx context.Context, url, base string) error { probedBase = base; return nil }}
 	nb := &notebook.Notebook{Kind: notebook.KindModelArts, ID: "0f6a1c2e-1111-2222-3333-444455556666", Name: "lab",
 		ARN: "modelarts:r:111122223333:modelarts/0f6a1c2e-1111-2222-3333-444455556666", AccountID: "111122223333",
+		RoleARN:      "arn:aws:iam::111122223333:role/Exec", // never set by ModelArts; here to show it is not used
 		InstanceType: "modelarts.vm.cpu.2u", VolumeSizeInGB: 5, CreationTime: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
 
 	noScope, err := New(cfg)
@@ -233,11 +270,17 @@ func TestRuntimeModelArts(t *testing.T) {
 		len(req.Volumes) != 1 || req.Volumes[0] != (instance.VolumeRequest{SizeGiB: 5, MountPath: ModelArtsVolumePath, DeleteOnTermination: true}) {
 		t.Errorf("launch request: %+v", req)
 	}
-	if len(req.Env) != 0 || len(req.Files) != 0 {
-		t.Errorf("a ModelArts guest got SageMaker's environment %v or files %+v", req.Env, req.Files)
+	if len(req.Env) != 0 || req.Role != nil {
+		t.Errorf("a ModelArts guest got SageMaker's environment %v or role %+v", req.Env, req.Role)
+	}
+	for _, f := range req.Files {
+		if f.Path == MetadataFile || f.Path == CAFile {
+			t.Errorf("a ModelArts guest got SageMaker's %s", f.Path)
+		}
 	}
 	ud := string(req.UserData)
-	if !strings.Contains(ud, "export HOME='"+ModelArtsHomeDir+"'") || !strings.Contains(ud, "--notebook-dir='"+ModelArtsVolumePath+"'") {
+	if !strings.Contains(ud, "export HOME='"+ModelArtsHomeDir+"'") || !strings.Contains(ud, "--notebook-dir='"+ModelArtsVolumePath+"'") ||
+		strings.Contains(ud, "amazonaws.com") || strings.Contains(ud, ".aws/config") {
 		t.Errorf("boot script does not use ma-user's home and work volume:\n%s", ud)
 	}
 	ma.insts[0].State = instance.Running

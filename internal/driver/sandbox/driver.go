@@ -197,6 +197,7 @@ func New(cfg Config) (*Driver, error) {
 	}
 	if cfg.Network != nil {
 		d.caps.GuestAPIURL = GuestAPIURL
+		d.caps.GuestAPITLSAddr = GuestAPITLSAddr
 	}
 	if cc.Freeze {
 		d.caps.HibernateNote = "cgroup freezer: a hibernated guest's memory stays resident on this host, uses no CPU, and survives a restart of the daemon but not a reboot of the host"

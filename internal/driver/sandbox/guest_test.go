@@ -206,6 +206,49 @@ echo done
 	}
 }
 
+// A host-image guest may change /etc and /var, as on an instance (a hosts
+// entry, a crontab, a log), without the host seeing it; the next boot
+// starts from the host's files again.
+func TestHostImageEtcAndVarAreCopyOnWrite(t *testing.T) {
+	t.Parallel()
+	d := newTestDriver(t, newDataDir(t), nil)
+	id := "i-cow"
+	probe := `echo "before=$(cat /etc/strato-cow-probe /var/strato-cow-probe 2>/dev/null | wc -l)"
+echo "10.9.8.7 cow.example.test" >> /etc/hosts && echo etc-ok
+echo x > /etc/strato-cow-probe && echo x > /var/strato-cow-probe && echo var-ok
+echo "resolved=$(getent ahostsv4 cow.example.test | head -n1 | cut -d' ' -f1)"
+touch /usr/strato-probe 2>/dev/null && echo usr-writable || echo usr-readonly
+echo done
+trap 'exit 0' TERM
+while :; do sleep 0.1; done
+`
+	startGuest(t, d, guestSpec(id, KindShell, probe))
+	out := waitConsole(t, d, id, "done")
+	for _, want := range []string{"before=0\n", "etc-ok\n", "var-ok\n", "resolved=10.9.8.7\n", "usr-readonly\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in the guest's console:\n%s", want, out)
+		}
+	}
+	for _, p := range []string{"/etc/strato-cow-probe", "/var/strato-cow-probe"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("the guest's %s reached the host", p)
+		}
+	}
+	if b, _ := os.ReadFile("/etc/hosts"); strings.Contains(string(b), "cow.example.test") {
+		t.Error("the guest's hosts entry reached the host's /etc/hosts")
+	}
+	if err := d.Stop(ctxT(t), id, driver.StopOptions{Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(ctxT(t), id); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, "done")
+	if out := console(t, d, id); !strings.Contains(out[strings.LastIndex(out, "before="):], "before=0\n") {
+		t.Errorf("the second boot found the first boot's files:\n%s", out)
+	}
+}
+
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n

@@ -2,6 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base32"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -31,6 +34,10 @@ const basePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 // shim listens there, next to the metadata service, inside the guest's
 // network namespace and forwards every connection to the endpoint.
 const GuestAPIURL = "http://" + shim.APIForwardAddr
+
+// GuestAPITLSAddr is where a guest whose spec also sets APITLS reaches the
+// endpoint over TLS.
+const GuestAPITLSAddr = shim.APITLSForwardAddr
 
 type handleData struct {
 	Version int    `json:"version"`
@@ -78,6 +85,16 @@ func (d *Driver) validateSpec(spec driver.Spec) error {
 		if d.cfg.Network == nil || spec.PrivateIP == "" {
 			return errdefs.New(errdefs.Unsupported, errdefs.ResParameter, spec.ID,
 				"the guest has no network to reach the API endpoint through")
+		}
+	}
+	if spec.APITLS != nil {
+		if spec.APIEndpoint == "" {
+			return errdefs.New(errdefs.InvalidArgument, errdefs.ResParameter, spec.ID,
+				"a TLS API endpoint needs an API endpoint")
+		}
+		if _, err := tls.X509KeyPair(spec.APITLS.CertPEM, spec.APITLS.KeyPEM); err != nil {
+			return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: errdefs.ResParameter, ID: spec.ID,
+				Public: "invalid TLS certificate for the API endpoint", Err: err}
 		}
 	}
 	return nil
@@ -191,6 +208,9 @@ func (d *Driver) shimConfig(ctx context.Context, inst *instance) (shim.Config, e
 				return cfg, errdefs.Wrap(err, "invalid API endpoint")
 			}
 			cfg.APIEndpoint = target.String()
+			if t := spec.APITLS; t != nil {
+				cfg.APITLS = &shim.TLSCert{CertPEM: t.CertPEM, KeyPEM: t.KeyPEM}
+			}
 		}
 	}
 	return cfg, nil
@@ -228,10 +248,26 @@ func metadata(spec driver.Spec, addr netip.Addr, subnet netip.Prefix, tokensRequ
 	if p, err := netip.ParseAddr(id.PublicIP); err == nil {
 		in.PublicIP = p
 	}
-	return &shim.MetadataConfig{
+	cfg := &shim.MetadataConfig{
 		Meta:           imds.Standard(in),
 		AccountID:      id.AccountID,
 		LaunchTime:     id.LaunchTime,
 		TokensRequired: tokensRequired,
 	}
+	if r := id.Role; r != nil && r.Name != "" {
+		cfg.Role = &imds.Role{Name: r.Name, InstanceProfileARN: r.InstanceProfileARN,
+			InstanceProfileID: profileID(r.InstanceProfileARN), AccessKeyID: r.AccessKeyID,
+			SecretAccessKey: r.SecretAccessKey, Token: r.SessionToken}
+	}
+	return cfg
+}
+
+// profileID is a stable instance profile id in IAM's form ("AIPA" and 17
+// letters and digits) for an instance profile ARN.
+func profileID(arn string) string {
+	if arn == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(arn))
+	return "AIPA" + base32.StdEncoding.EncodeToString(sum[:])[:17]
 }

@@ -85,6 +85,8 @@ func FullInstance(id string) *instance.Instance {
 		Files: []driver.File{{Path: "/opt/ml/metadata/resource-metadata.json", Mode: 0o444, Data: []byte("{\"a\":1}\n\x00\xff")},
 			{Path: "/opt/empty"}},
 		APIEndpoint: "127.0.0.1:8773",
+		Role: &driver.Role{Name: "SageMakerRole", InstanceProfileARN: "arn:aws:iam::123456789012:instance-profile/SageMakerRole",
+			AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "secret", SessionToken: "token"},
 	}
 }
 

@@ -19,6 +19,9 @@
 //     in "/"); a leaf returns its value. /latest/user-data is the raw user
 //     data and /latest/dynamic/instance-identity/document the JSON identity
 //     document. The dated versions are served as aliases of latest.
+//   - With Options.Role, iam/info and iam/security-credentials/NAME serve
+//     an instance profile's role and its credentials, as the SDKs' default
+//     credential chain reads them.
 //   - Unknown paths are 404 and methods other than GET and HEAD (PUT for the
 //     token) are 405, with EC2's small XHTML error pages.
 //
@@ -75,6 +78,9 @@ type Options struct {
 	TokensRequired bool
 	// Logger receives one debug record per refused request; nil discards.
 	Logger *slog.Logger
+	// Role, when set, is the instance profile's role: iam/info and
+	// iam/security-credentials/ serve it, with timestamps of the request.
+	Role *Role
 }
 
 // Identity holds the fields of the instance identity document. Empty fields
@@ -143,8 +149,13 @@ func New(meta map[string]string, userData []byte, identity Identity, opts Option
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	var role *Role
+	if opts.Role != nil {
+		r := *opts.Role
+		role = &r
+	}
 	h := &handler{
-		meta:     buildTree(meta, opts.Logger),
+		meta:     buildTree(meta, roleEntries(role), opts.Logger),
 		tokens:   newTokens(),
 		clock:    opts.Clock,
 		required: opts.TokensRequired,
@@ -240,7 +251,8 @@ func identityJSON(id Identity) []byte {
 // node is a directory or a value of the metadata tree.
 type node struct {
 	value    string
-	children map[string]*node // non-nil for a directory
+	dynamic  func(now time.Time) string // a value made at request time
+	children map[string]*node           // non-nil for a directory
 }
 
 func (n *node) isDir() bool { return n.children != nil }
@@ -256,9 +268,17 @@ func (n *node) listing() string {
 	return strings.Join(names, "\n")
 }
 
-// buildTree turns the flat map into a tree.
-func buildTree(meta map[string]string, log *slog.Logger) *node {
+// buildTree turns the flat map into a tree, with the values of dynamic
+// made at request time (they override meta's).
+func buildTree(meta map[string]string, dynamic map[string]func(time.Time) string, log *slog.Logger) *node {
 	root := &node{children: map[string]*node{}}
+	meta = maps.Clone(meta)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	for k := range dynamic {
+		meta[k] = ""
+	}
 	for _, key := range slices.Sorted(maps.Keys(meta)) {
 		parts := splitPath(key)
 		if len(parts) == 0 {
@@ -289,7 +309,7 @@ func buildTree(meta map[string]string, log *slog.Logger) *node {
 			log.Warn("imds: metadata path is both a value and a directory; serving the directory", "path", key)
 			continue
 		}
-		dir.children[last] = &node{value: meta[key]}
+		dir.children[last] = &node{value: meta[key], dynamic: dynamic[key]}
 	}
 	return root
 }

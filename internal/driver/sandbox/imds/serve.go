@@ -66,6 +66,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, http.StatusNotFound, "no such metadata")
 		case n.isDir():
 			h.text(w, r, n.listing())
+		case n.dynamic != nil:
+			h.text(w, r, n.dynamic(h.clock.Now()))
 		default:
 			h.text(w, r, n.value)
 		}

@@ -19,12 +19,15 @@
 package shim
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"strato/internal/driver/sandbox/imds"
 )
 
 // RoleEnv selects the role of a re-executed strato binary: RoleShim or
@@ -60,6 +63,10 @@ const (
 // namespace, next to the metadata service (same address, the daemon's
 // default port), for connections it forwards to Config.APIEndpoint.
 const APIForwardAddr = "169.254.169.254:8773"
+
+// APITLSForwardAddr is where the shim serves the same forward over TLS
+// (Config.APITLS), on HTTPS's port of that address.
+const APITLSForwardAddr = "169.254.169.254:443"
 
 // Files in the instance directory.
 const (
@@ -118,6 +125,15 @@ type Config struct {
 	// shim forwards the guest's connections to APIForwardAddr (the guest
 	// must have a network).
 	APIEndpoint string `json:"apiEndpoint,omitempty"`
+	// APITLS, with APIEndpoint, also forwards the guest's connections to
+	// APITLSForwardAddr, terminating TLS with this certificate.
+	APITLS *TLSCert `json:"apiTls,omitempty"`
+}
+
+// TLSCert is a PEM certificate chain and key.
+type TLSCert struct {
+	CertPEM []byte `json:"certPem"`
+	KeyPEM  []byte `json:"keyPem"`
 }
 
 // File is a file the init places in the guest.
@@ -162,6 +178,8 @@ type MetadataConfig struct {
 	LaunchTime time.Time `json:"launchTime,omitzero"`
 	// TokensRequired refuses requests without an IMDSv2 token.
 	TokensRequired bool `json:"tokensRequired,omitempty"`
+	// Role is the instance profile's role, if any.
+	Role *imds.Role `json:"role,omitempty"`
 }
 
 // Validate checks what the init relies on.
@@ -204,6 +222,14 @@ func (c *Config) Validate() error {
 		}
 		if c.Network == nil {
 			errs = append(errs, errors.New("an API endpoint needs a network"))
+		}
+	}
+	if c.APITLS != nil {
+		if c.APIEndpoint == "" {
+			errs = append(errs, errors.New("a TLS API forward needs an API endpoint"))
+		}
+		if _, err := tls.X509KeyPair(c.APITLS.CertPEM, c.APITLS.KeyPEM); err != nil {
+			errs = append(errs, fmt.Errorf("TLS API forward: %w", err))
 		}
 	}
 	for _, h := range c.HideDirs {

@@ -1,6 +1,8 @@
 package shim
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,15 +13,18 @@ import (
 
 // Limits of the API forward.
 const (
-	maxForwardConns = 128             // open connections of one guest at once
-	forwardDial     = 5 * time.Second // to reach the endpoint
+	maxForwardConns  = 128              // open connections of one guest at once
+	forwardDial      = 5 * time.Second  // to reach the endpoint
+	forwardHandshake = 10 * time.Second // a guest's TLS handshake
 )
 
 // forwarder relays TCP connections accepted inside a guest's network
 // namespace to an address in the host's: the shim's goroutines run in the
 // host's namespace, so dialing from them reaches the host's loopback. It is
 // a plain byte relay; whatever the endpoint speaks (HTTP, TLS) passes
-// through unchanged, Host header and signatures included.
+// through unchanged, Host header and signatures included. On a TLS
+// listener (TLSForwardConfig) the guest's TLS ends here and the relay
+// carries the plain stream.
 type forwarder struct {
 	ln     net.Listener
 	target string
@@ -66,6 +71,17 @@ func (f *forwarder) relay(c net.Conn) {
 		return
 	}
 	defer f.untrack(c)
+	if tc, ok := c.(*tls.Conn); ok {
+		// Finish the handshake before reaching out to the endpoint, so a
+		// guest that does not trust the certificate costs no connection.
+		ctx, cancel := context.WithTimeout(context.Background(), forwardHandshake)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			f.log.Debug("API forward: TLS handshake", "err", err)
+			return
+		}
+	}
 	up, err := net.DialTimeout("tcp", f.target, forwardDial)
 	if err != nil {
 		f.log.Warn("API forward: cannot reach the endpoint", "endpoint", f.target, "err", err)
@@ -87,9 +103,15 @@ func (f *forwarder) relay(c net.Conn) {
 }
 
 func closeWrite(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
 	}
+}
+
+// TLSForwardConfig is the server side of the TLS forward: TLS 1.2 or
+// newer, with cert.
+func TLSForwardConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 }
 
 // track registers c for close; false (with c closed) once closed.

@@ -20,7 +20,8 @@ import (
 //     volume where overlayfs is unavailable.
 //   - KindHost: the host's filesystem, recursively read-only, with the
 //     daemon's data directory hidden under an empty tmpfs, fresh tmpfs
-//     /mnt, /media, /home and /opt, and the root volume at /root.
+//     /mnt, /media, /home and /opt, copy-on-write /etc and /var (fresh at
+//     every boot), and the root volume at /root.
 //
 // Both get a fresh /proc (the guest's pid namespace), a read-only /sys,
 // a minimal /dev, private tmpfs /tmp and /run, and the other volumes.
@@ -161,6 +162,14 @@ func mountHost(cfg *Config, root string) error {
 	if err := unix.MountSetattr(-1, root, unix.AT_RECURSIVE, attr); err != nil {
 		return fmt.Errorf("make the host's root read-only: %w", err)
 	}
+	// /etc and /var are the guest's to change, as on an instance (its
+	// hosts file, a crontab, logs): overlays of the host's with a fresh
+	// upper layer in memory, so nothing reaches the host and every boot
+	// starts from the host's. Where overlayfs is unavailable they stay
+	// read-only. Before the hidden directories, which may lie below.
+	if err := copyOnWrite(cfg, root, "etc", "var"); err != nil {
+		fmt.Fprintf(os.Stderr, "[strato] /etc and /var stay read-only: %v\n", err)
+	}
 	for _, h := range cfg.HideDirs {
 		p := filepath.Join(root, h)
 		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
@@ -189,6 +198,37 @@ func mountHost(cfg *Config, root string) error {
 	home := filepath.Join(root, GuestHome)
 	if err := unix.Mount(cfg.RootVolume, home, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("mount the root volume at %s: %w", GuestHome, err)
+	}
+	return nil
+}
+
+// copyOnWrite mounts an overlay of each of the host's directories dirs at
+// the same place below root, with upper layers on one tmpfs made for this
+// boot next to the mount point (in the init's mount namespace only; it
+// goes with the boot).
+func copyOnWrite(cfg *Config, root string, dirs ...string) error {
+	layers := filepath.Join(filepath.Dir(cfg.MountPoint), "cow")
+	if err := os.MkdirAll(layers, 0o700); err != nil {
+		return err
+	}
+	if err := unix.Mount("tmpfs", layers, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0700"); err != nil {
+		return fmt.Errorf("mount the upper layers' tmpfs: %w", err)
+	}
+	for _, d := range dirs {
+		lower := "/" + d
+		if fi, err := os.Lstat(lower); err != nil || !fi.IsDir() {
+			continue // none, or a link: leave it as the host has it
+		}
+		upper, work := filepath.Join(layers, d, "upper"), filepath.Join(layers, d, "work")
+		for _, p := range []string{upper, work} {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		}
+		opts := "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work
+		if err := unix.Mount("overlay", filepath.Join(root, d), "overlay", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+			return fmt.Errorf("overlay on /%s: %w", d, err)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package shim
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -45,7 +46,22 @@ func (s *server) attachNetwork(pid int) error {
 		}
 		fw := newForwarder(ln, s.cfg.APIEndpoint, s.log)
 		s.mu.Lock()
-		s.forward = fw
+		s.forward = append(s.forward, fw)
+		s.mu.Unlock()
+		go fw.serve()
+	}
+	if s.cfg.APIEndpoint != "" && s.cfg.APITLS != nil {
+		cert, err := tls.X509KeyPair(s.cfg.APITLS.CertPEM, s.cfg.APITLS.KeyPEM)
+		if err != nil {
+			return fmt.Errorf("TLS API forward: %w", err)
+		}
+		ln, err := netconf.ListenInNetns(pid, APITLSForwardAddr)
+		if err != nil {
+			return fmt.Errorf("TLS API forward: %w", err)
+		}
+		fw := newForwarder(tls.NewListener(ln, TLSForwardConfig(cert)), s.cfg.APIEndpoint, s.log)
+		s.mu.Lock()
+		s.forward = append(s.forward, fw)
 		s.mu.Unlock()
 		go fw.serve()
 	}
@@ -76,10 +92,10 @@ func (s *server) attachNetwork(pid int) error {
 // ended boot.
 func (s *server) stopServices() {
 	s.mu.Lock()
-	srv, fw := s.meta, s.forward
+	srv, fws := s.meta, s.forward
 	s.meta, s.forward = nil, nil
 	s.mu.Unlock()
-	if fw != nil {
+	for _, fw := range fws {
 		fw.close()
 	}
 	if srv != nil {

@@ -79,7 +79,7 @@ type server struct {
 	exit    *ExitRecord
 	done    chan struct{} // closed once exit is set
 	meta    *http.Server  // the metadata service of the current boot
-	forward *forwarder    // the API forward of the current boot
+	forward []*forwarder  // the API forwards of the current boot
 	netMs   float64       // how long the last boot's network set-up took
 }
 

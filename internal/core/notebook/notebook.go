@@ -5,8 +5,13 @@
 // helpers, validation helpers and error constructors with SageMaker's
 // wording.
 //
-// The Service (service.go) implements what internal/api/sagemakerapi needs
-// of it. It keeps notebooks and lifecycle configurations in a Store and runs
+// The same service runs Huawei Cloud ModelArts's notebooks (modelarts.go):
+// each notebook has a Kind, each API sees only its own kind, and the
+// transition table has per-kind rows where the clouds differ. ModelArts's
+// notebooks may carry an auto-stop lease, which the reconcile loop enforces.
+//
+// The Service (service.go) implements what internal/api/sagemakerapi and
+// internal/api/modelartsapi need of it. It keeps notebooks and lifecycle configurations in a Store and runs
 // their workloads through a Runtime, both declared here and injected by
 // cmd/strato. Lifecycle calls return at once with the transitional status
 // (Pending, Stopping, Updating, Deleting); a per-notebook reconcile worker

@@ -424,6 +424,11 @@ func TestDevEnvironSeed004(t *testing.T) {
 		}
 	}
 	waitDE("RUNNING")
+	code, body = s.hwSigned(t, "GET", base+"/"+id, nil)
+	if got := decodeJSON(t, body); code != 200 || got["profile"].(map[string]any)["id"] != "Multi-Engine 1.0 (python3)-cpu" ||
+		got["spec"].(map[string]any)["annotations"].(map[string]any)["url"] == "" {
+		t.Errorf("show of a running instance: HTTP %d %s; want its profile and URL", code, body)
+	}
 	code, body = s.hwSigned(t, "POST", base+"/"+id+"/action", map[string]string{"action": "stop"})
 	if d := jsonDiff(decodeJSON(t, body), map[string]any{"current_status": "STOPPING", "previous_state": "RUNNING"}); code != 200 || d != "" {
 		t.Errorf("stop: HTTP %d (-got +want):\n%s", code, d)

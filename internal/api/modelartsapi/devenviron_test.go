@@ -44,7 +44,7 @@ func TestDevEnvironCreate(t *testing.T) {
 	got := r.core.lastCall()
 	wantCall := &coreCall{Method: "CreateModelArts", Kind: notebook.KindDevEnviron, Account: r.account(), Arg: notebook.ModelArtsCreateRequest{
 		Kind: notebook.KindDevEnviron, Name: "notebook-c6fd", Flavor: flavor2u, ImageID: imageID,
-		VolumeCategory: "EVS", VolumeSizeGB: 10, AutoStop: 2 * time.Hour}}
+		VolumeCategory: "EVS", VolumeSizeGB: 10, AutoStop: 2 * time.Hour, ProfileID: "Multi-Engine 1.0 (python3)-cpu"}}
 	if d := cmp.Diff(got, wantCall); d != "" {
 		t.Errorf("core call (-got +want):\n%s", d)
 	}
@@ -70,7 +70,7 @@ func TestDevEnvironCreateDefaults(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, w.Body.String())
 	}
 	want := notebook.ModelArtsCreateRequest{Kind: notebook.KindDevEnviron, Name: "n", Flavor: "modelarts.vm.cpu.8u", ImageID: imageID,
-		VolumeCategory: "EVS", VolumeSizeGB: 5}
+		VolumeCategory: "EVS", VolumeSizeGB: 5, ProfileID: "p"}
 	if d := cmp.Diff(r.core.lastCall().Arg, any(want)); d != "" {
 		t.Errorf("request (-got +want):\n%s", d)
 	}

@@ -99,7 +99,7 @@ func (f *fakeCore) CreateModelArts(_ context.Context, account string, req notebo
 	}
 	now := f.clk.Now()
 	nb := &notebook.Notebook{Kind: req.Kind, ID: id, Name: req.Name, AccountID: account, Status: notebook.Pending,
-		InstanceType: req.Flavor, ImageID: req.ImageID, Description: req.Description,
+		InstanceType: req.Flavor, ImageID: req.ImageID, Description: req.Description, ProfileID: req.ProfileID,
 		VolumeCategory: req.VolumeCategory, VolumeSizeInGB: req.VolumeSizeGB, CreationTime: now, LastModifiedTime: now}
 	if req.AutoStop > 0 {
 		nb.AutoStop = &notebook.AutoStop{Duration: req.AutoStop, Since: now}

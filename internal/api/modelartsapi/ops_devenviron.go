@@ -80,8 +80,7 @@ type (
 		Workspace             deWorkspace     `json:"workspace"`
 	}
 	deProfile struct {
-		// ID and Name echo the create request's profile_id; the service does
-		// not keep it, so later answers leave them out.
+		// ID and Name are the profile_id the instance was created with.
 		ID         string      `json:"id,omitempty"`
 		Name       string      `json:"name,omitempty"`
 		DeType     string      `json:"de_type"`
@@ -165,9 +164,7 @@ func (h *Handler) createInstance(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := h.deInstance(nb)
-	out.Profile.ID, out.Profile.Name = *in.ProfileID, *in.ProfileID
-	return out, nil
+	return h.deInstance(nb), nil
 }
 
 // devEnvironRequest validates a create request in ModelArts's order and
@@ -224,7 +221,7 @@ func (h *Handler) devEnvironRequest(in *deCreateRequest) (notebook.ModelArtsCrea
 	}
 	req := notebook.ModelArtsCreateRequest{
 		Kind: notebook.KindDevEnviron, Name: *in.Name, Flavor: *in.Flavor, ImageID: catalog.ModelArtsImageNotebook,
-		VolumeCategory: "EVS", VolumeSizeGB: gb, AutoStop: autoStop,
+		VolumeCategory: "EVS", VolumeSizeGB: gb, AutoStop: autoStop, ProfileID: *in.ProfileID,
 	}
 	if in.Description != nil {
 		req.Description = *in.Description
@@ -366,7 +363,7 @@ func (h *Handler) deInstance(nb *notebook.Notebook) deInstance {
 		ID: nb.ID, Name: nb.Name, Description: nb.Description, Status: status,
 		CreationTimestamp:     strconv.FormatInt(millis(nb.CreationTime), 10),
 		LatestUpdateTimestamp: strconv.FormatInt(millis(nb.LastModifiedTime), 10),
-		Profile:               deProfile{DeType: deType, FlavorType: flavorTypeCPU, Provision: deProvision{Type: provisionType}},
+		Profile:               deProfile{ID: nb.ProfileID, Name: nb.ProfileID, DeType: deType, FlavorType: flavorTypeCPU, Provision: deProvision{Type: provisionType}},
 		Flavor:                nb.InstanceType,
 		FlavorDetails:         deFlavorDetails{Name: nb.InstanceType, Status: flavorOnSale, Type: flavorTypeCPU},
 		Spec: deSpec{

@@ -44,7 +44,7 @@ const (
 func statusWord(a api, nb *notebook.Notebook) string {
 	switch nb.Status {
 	case notebook.Pending:
-		if nb.Served {
+		if nb.Served || nb.Started {
 			return wordStarting
 		}
 		return wordCreating
@@ -60,12 +60,12 @@ func statusWord(a api, nb *notebook.Notebook) string {
 		switch {
 		case a == apiDevEnviron:
 			return wordError
-		case !nb.Served:
-			return wordCreateFailed
-		case nb.FailedBy == notebook.OpBootFailed:
+		case nb.FailedBy != notebook.OpBootFailed:
+			return wordError
+		case nb.Served || nb.Started:
 			return wordStartFailed
 		}
-		return wordError
+		return wordCreateFailed
 	}
 	return wordError
 }

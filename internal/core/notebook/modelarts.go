@@ -32,6 +32,7 @@ type ModelArtsCreateRequest struct {
 	Kind        Kind // KindModelArts or KindDevEnviron
 	Name        string
 	Description string
+	ProfileID   string // DevEnviron's profile_id
 	Flavor      string // the instance type the notebook runs as
 	ImageID     string
 	// VolumeCategory and VolumeSizeGB describe the work volume ("EVS", GB).
@@ -97,7 +98,7 @@ func (s *Service) CreateModelArts(ctx context.Context, account string, req Model
 		Kind: req.Kind, ID: id, Name: req.Name, AccountID: account,
 		ARN:          ModelArtsARN(s.cfg.Region, account, req.Kind, id),
 		Status:       Pending,
-		InstanceType: req.Flavor, ImageID: req.ImageID, Description: req.Description,
+		InstanceType: req.Flavor, ImageID: req.ImageID, Description: req.Description, ProfileID: req.ProfileID,
 		VolumeCategory: req.VolumeCategory, VolumeSizeInGB: req.VolumeSizeGB,
 		CreationTime: now, LastModifiedTime: now, Version: 1,
 	}
@@ -165,7 +166,7 @@ func (s *Service) ListModelArts(ctx context.Context, kind Kind, account string) 
 // notebook was in and the notebook as it is now.
 func (s *Service) StartModelArts(ctx context.Context, kind Kind, account, id string, autoStop time.Duration) (Status, *Notebook, error) {
 	return s.transition(ctx, ref{refNotebook, kind, account, id}, OpStart, func(n *Notebook) {
-		n.FailureReason, n.FailedBy = "", ""
+		n.FailureReason, n.FailedBy, n.Started = "", "", true
 		if autoStop > 0 {
 			n.AutoStop = &AutoStop{Duration: autoStop}
 		}

@@ -171,8 +171,8 @@ func TestModelArtsFailures(t *testing.T) {
 	}
 	r.rt.script(func(f *fakeRuntime) { f.afterBoot = nil })
 	_, started, err := r.svc.StartModelArts(ctx, nb.Kind, acct, nb.ID, 0)
-	if err != nil || started.FailedBy != "" || started.FailureReason != "" {
-		t.Fatalf("start of a failed notebook = %+v, %v; want the failure cleared", started, err)
+	if err != nil || started.FailedBy != "" || started.FailureReason != "" || !started.Started || started.Served {
+		t.Fatalf("start of a failed notebook = %+v, %v; want the failure cleared and the start noted", started, err)
 	}
 	r.waitMA(nb, notebook.InService)
 	r.rt.set(nb.PathKey(), notebook.RuntimeState{Phase: notebook.Halted, FailureReason: "lost"})

@@ -123,6 +123,9 @@ type Notebook struct {
 	ImageID string `json:"imageId,omitempty"`
 	// VolumeCategory is the storage kind of the work volume ("EVS").
 	VolumeCategory string `json:"volumeCategory,omitempty"`
+	// ProfileID is a DevEnviron instance's profile (its engine and image
+	// family, as named at creation).
+	ProfileID string `json:"profileId,omitempty"`
 	// AutoStop, when set, stops the notebook once it has run for its
 	// Duration (ModelArts's lease); each start may renew it.
 	AutoStop *AutoStop `json:"autoStop,omitempty"`
@@ -140,9 +143,11 @@ type Notebook struct {
 	// Launched reports that the workload has been booted once: later
 	// boots do not run the OnCreate script.
 	Launched bool `json:"launched,omitempty"`
-	// Served reports that the notebook has been InService at least once:
-	// ModelArts says CREATING before, STARTING after.
-	Served bool `json:"served,omitempty"`
+	// Served reports that the notebook has been InService at least once;
+	// Started that a user has started it since its creation. ModelArts
+	// says CREATING for a boot before either, STARTING after.
+	Served  bool `json:"served,omitempty"`
+	Started bool `json:"started,omitempty"`
 	// FailedBy is the operation that made the notebook Failed (OpBootFailed
 	// or OpLost); "" when it is not Failed.
 	FailedBy Op `json:"failedBy,omitempty"`

@@ -52,7 +52,7 @@ func FullNotebook(account, name string, created time.Time) *notebook.Notebook {
 		Version: 3, Issued: notebook.Stopping, Launched: true,
 		Description: "a notebook — ünïcode", ImageID: "5e5a3d1f-5c1e-4f4a-9d3e-7a1b2c3d4e5f", VolumeCategory: "EVS",
 		AutoStop: &notebook.AutoStop{Duration: 90 * time.Minute, Since: created.Add(time.Second)},
-		Served:   true, FailedBy: notebook.OpLost,
+		Served:   true, Started: true, FailedBy: notebook.OpLost, ProfileID: "Multi-Engine 1.0 (python3)-cpu",
 	}
 }
 

@@ -117,8 +117,7 @@ func deref(s *string) string {
 func createModelArts(t *testing.T, ma *modelarts.ModelArtsClient, name string, mod func(*model.NotebookCreateRequest)) *model.CreateNotebookResponse {
 	t.Helper()
 	body := &model.NotebookCreateRequest{Name: name, ImageId: modelArtsImage, Flavor: strp("modelarts.vm.cpu.2u"),
-		Volume: &model.VolumeMountRequest{Category: model.GetVolumeMountRequestCategoryEnum().EFS, Ownership: model.GetVolumeMountRequestOwnershipEnum().MANAGED}}
-	body.Volume.Category = volumeCategory("EVS")
+		Volume: &model.VolumeMountRequest{Category: volumeCategory("EVS"), Ownership: model.GetVolumeMountRequestOwnershipEnum().MANAGED}}
 	if mod != nil {
 		mod(body)
 	}

@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -85,7 +85,7 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP runs the middleware chain around the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := newRequestID()
+	id := uuid.NewString()
 	r.Header.Set(RequestIDHeader, id)
 	rec := &statusRecorder{ResponseWriter: w}
 	start := time.Now()
@@ -167,15 +167,6 @@ func Serve(ctx context.Context, l net.Listener, h http.Handler, log *slog.Logger
 		err = e
 	}
 	return err
-}
-
-// newRequestID returns a random UUID (version 4), the shape AWS uses.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // statusRecorder remembers the status a handler wrote.

@@ -11,12 +11,12 @@ package ec2api
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+
+	"github.com/google/uuid"
 
 	"strato/internal/clock"
 	"strato/internal/core/catalog"
@@ -148,7 +148,7 @@ func (c *call) account() string { return c.principal.AccountID }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := r.Header.Get(RequestIDHeader)
 	if reqID == "" {
-		reqID = newRequestID()
+		reqID = uuid.NewString()
 	}
 	w.Header().Set("X-Amzn-Requestid", reqID)
 	action := ""
@@ -271,23 +271,4 @@ func asInvalidRequest(err error) error {
 		return e
 	}
 	return &errdefs.Error{Kind: errdefs.InvalidArgument, Resource: resRequest, Public: "The request could not be parsed.", Err: err}
-}
-
-// newRequestID returns a random (version 4) UUID.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], b[10:16])
-	return string(s[:])
 }

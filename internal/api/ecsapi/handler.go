@@ -20,13 +20,13 @@ package ecsapi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/google/uuid"
 
 	"strato/internal/clock"
 	"strato/internal/core/catalog"
@@ -198,7 +198,7 @@ func (c *call) account() string { return c.principal.AccountID }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := r.Header.Get(RequestIDHeader)
 	if reqID == "" {
-		reqID = newRequestID()
+		reqID = strings.ToUpper(uuid.NewString()) // Alibaba Cloud writes its request ids in upper case
 	}
 	format := acsrpc.JSON
 	action := ""
@@ -328,15 +328,4 @@ func (h *Handler) writeError(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	acsrpc.WriteError(w, f, row.status, acsrpc.ErrorBody{RequestId: reqID, HostId: r.Host, Code: code, Message: msg,
 		Recommend: "https://api.aliyun.com/troubleshoot?q=" + code + "&product=Ecs"})
-}
-
-// newRequestID returns a random (version 4) UUID in upper case, as
-// Alibaba Cloud writes its request ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return strings.ToUpper(s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32])
 }

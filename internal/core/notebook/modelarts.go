@@ -2,9 +2,10 @@ package notebook
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"strato/internal/errdefs"
 )
@@ -71,15 +72,6 @@ type StateError struct {
 
 func (e *StateError) Error() string { return fmt.Sprintf("%s refused in status %s", e.Op, e.From) }
 
-// newUUID returns a random (version 4) UUID in its canonical form.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // CreateModelArts creates a ModelArts notebook, which boots at once: it is
 // Pending (CREATING) until its server answers.
 func (s *Service) CreateModelArts(ctx context.Context, account string, req ModelArtsCreateRequest) (*Notebook, error) {
@@ -89,7 +81,7 @@ func (s *Service) CreateModelArts(ctx context.Context, account string, req Model
 	if req.Name == "" || req.Flavor == "" || req.ImageID == "" {
 		return nil, invalid(req.Name, "name, flavor and image are required.")
 	}
-	id := newUUID()
+	id := uuid.NewString()
 	if req.Kind == KindDevEnviron {
 		id = "DE-" + id
 	}

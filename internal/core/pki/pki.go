@@ -63,11 +63,11 @@ func NewCA(name string, now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	certPEM, keyPEM, err := encodePair(der, key)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCA(encode("CERTIFICATE", der), encode("PRIVATE KEY", keyDER))
+	return ParseCA(certPEM, keyPEM)
 }
 
 // ParseCA reads a CA from what CertPEM and KeyPEM returned.
@@ -122,11 +122,7 @@ func (ca *CA) Issue(dnsNames []string, addrs []netip.Addr, now time.Time, validi
 	if err != nil {
 		return nil, nil, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return encode("CERTIFICATE", der), encode("PRIVATE KEY", keyDER), nil
+	return encodePair(der, key)
 }
 
 // SelfSigned derives a self-signed server certificate for dnsNames from
@@ -147,11 +143,7 @@ func SelfSigned(seed []byte, dnsNames []string, notBefore time.Time, validity ti
 	if err != nil {
 		return nil, nil, err
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return encode("CERTIFICATE", der), encode("PRIVATE KEY", keyDER), nil
+	return encodePair(der, key)
 }
 
 // Pin is the hex SHA-256 of a certificate's public key (its
@@ -209,4 +201,13 @@ func parseCert(certPEM []byte) (*x509.Certificate, error) {
 func publicKeysEqual(a, b crypto.PublicKey) bool {
 	e, ok := a.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && e.Equal(b)
+}
+
+// encodePair encodes a certificate (DER) and its private key as PEM.
+func encodePair(certDER []byte, key any) (certPEM, keyPEM []byte, err error) {
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return encode("CERTIFICATE", certDER), encode("PRIVATE KEY", keyDER), nil
 }
